@@ -1,0 +1,1 @@
+"""The gateway: one API surface, one login, for every client app."""

@@ -1,0 +1,242 @@
+"""Users, teams and sign-in, over the gateway's database."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crm_shared import outbox
+from crm_shared.auth import ADMIN, Principal, Scope
+from crm_shared.config import Settings
+from crm_shared.db import Database, utcnow
+from crm_shared.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    ValidationFailed,
+)
+
+from .keys import ensure_signing_key
+from .models import LoginAttempt, Team, User
+from .passwords import hash_password, password_problem, verify_password
+from .throttle import ThrottlePolicy, retry_after
+
+
+def _user_event(user: User) -> dict[str, Any]:
+    return {
+        "user_id": user.id,
+        "username": user.username,
+        "roles": sorted(user.roles),
+        "team_id": user.team_id,
+        "active": user.active,
+    }
+
+
+def _check_team(session: Session, team_id: uuid.UUID | None) -> None:
+    if team_id is not None and session.get(Team, team_id) is None:
+        raise ValidationFailed.field("team_id", "no such team")
+
+
+def create_user(session: Session, data: dict[str, Any]) -> User:
+    """Create a user (admins only; the route checks) and announce it."""
+    username = data["username"].strip().lower()
+    problem = password_problem(data["password"], username)
+    if problem:
+        raise ValidationFailed.field("password", problem)
+    _check_team(session, data.get("team_id"))
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict("username is taken", errors=[{"field": "username", "message": "is taken"}])
+    user = User(
+        id=uuid.uuid4(),
+        username=username,
+        display_name=data.get("display_name"),
+        email=data.get("email"),
+        password_hash=hash_password(data["password"]),
+        roles=sorted(set(data["roles"])),
+        team_id=data.get("team_id"),
+        active=True,
+        created_at=utcnow(),
+        updated_at=utcnow(),
+    )
+    session.add(user)
+    outbox.publish(session, "user.created", _user_event(user), subject=user.id)
+    return user
+
+
+def visible_user(session: Session, principal: Principal, user_id: uuid.UUID) -> User:
+    """A user the caller may see: admins all, managers their team, anyone themselves."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("no such user")
+    scope = principal.scope
+    if scope is Scope.ALL or user.id == principal.id:
+        return user
+    if scope is Scope.TEAM and user.team_id == principal.team_id:
+        return user
+    raise NotFound("no such user")
+
+
+def list_users(session: Session, principal: Principal) -> list[User]:
+    """Users in the caller's scope, by username."""
+    statement = select(User).order_by(User.username)
+    if principal.scope is Scope.TEAM:
+        statement = statement.where(User.team_id == principal.team_id)
+    elif principal.scope is Scope.OWN:
+        statement = statement.where(User.id == principal.id)
+    return list(session.scalars(statement))
+
+
+def update_user(
+    session: Session, principal: Principal, user_id: uuid.UUID, data: dict[str, Any]
+) -> User:
+    """Change a user. Admins change anything; a user may change only their own password."""
+    user = visible_user(session, principal, user_id)
+    admin_fields = {"roles", "team_id", "active", "display_name", "email"}
+    if not principal.is_admin and (admin_fields & data.keys() or user.id != principal.id):
+        raise Forbidden("only an admin may change this")
+    if "password" in data:
+        problem = password_problem(data["password"], user.username)
+        if problem:
+            raise ValidationFailed.field("password", problem)
+        user.password_hash = hash_password(data["password"])
+    if "team_id" in data:
+        _check_team(session, data["team_id"])
+        user.team_id = data["team_id"]
+    if "roles" in data:
+        if user.id == principal.id and ADMIN not in data["roles"]:
+            raise ValidationFailed.field("roles", "an admin cannot remove their own admin role")
+        user.roles = sorted(set(data["roles"]))
+    for name in ("active", "display_name", "email"):
+        if name in data:
+            setattr(user, name, data[name])
+    user.updated_at = utcnow()
+    if admin_fields & data.keys():
+        outbox.publish(session, "user.updated", _user_event(user), subject=user.id)
+    return user
+
+
+def create_team(session: Session, name: str) -> Team:
+    """Create a team."""
+    name = name.strip()
+    if session.scalar(select(Team.id).where(Team.name == name)) is not None:
+        raise Conflict("team name is taken", errors=[{"field": "name", "message": "is taken"}])
+    team = Team(id=uuid.uuid4(), name=name, created_at=utcnow())
+    session.add(team)
+    return team
+
+
+def authenticate(
+    session: Session, username: str, password: str, client: str, policy: ThrottlePolicy
+) -> User:
+    """The active user with these credentials; every try is recorded and throttled."""
+    username = username.strip().lower()
+    now = utcnow()
+    since = now - policy.window
+    last_success = session.scalar(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.username == username, LoginAttempt.succeeded.is_(True)
+        )
+    )
+    user_since = max(since, last_success) if last_success else since
+    user_failures = session.scalars(
+        select(LoginAttempt.at).where(
+            LoginAttempt.username == username,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at > user_since,
+        )
+    ).all()
+    client_failures = session.scalars(
+        select(LoginAttempt.at).where(
+            LoginAttempt.client == client,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at > since,
+        )
+    ).all()
+    wait = retry_after(policy, user_failures, client_failures, now)
+    if wait is not None:
+        raise TooManyRequests("too many failed sign-ins; try again later", retry_after=wait)
+    user = session.scalars(select(User).where(User.username == username)).first()
+    ok = verify_password(user.password_hash if user else None, password)
+    ok = ok and user is not None and user.active
+    session.add(LoginAttempt(username=username, client=client[:64], succeeded=ok, at=now))
+    if not ok:
+        # The failure must be remembered even though the request fails.
+        session.commit()
+        raise Unauthorized("wrong username or password")
+    assert user is not None
+    return user
+
+
+def token_claims(user: User, *, issuer: str, audience: str, ttl: int) -> dict[str, Any]:
+    """The claims of an access token for ``user``."""
+    now = utcnow()
+    return {
+        "sub": str(user.id),
+        "username": user.username,
+        "roles": sorted(user.roles),
+        "team_id": str(user.team_id) if user.team_id else None,
+        "iss": issuer,
+        "aud": audience,
+        "iat": now,
+        "exp": now + timedelta(seconds=ttl),
+        "jti": uuid.uuid4().hex,
+    }
+
+
+def prune_login_attempts(db: Database, _settings: Settings) -> None:
+    """Forget sign-in attempts older than a day (a scheduled job)."""
+    from sqlalchemy import delete
+
+    with db.transaction() as session:
+        session.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - timedelta(days=1)))
+
+
+def bootstrap(db: Database, settings: Settings) -> None:
+    """First start: create a signing key and the first admin.
+
+    The admin's password is ``CRM_ADMIN_PASSWORD`` when set; otherwise one is
+    generated and printed once. There is no built-in default password.
+    """
+    with db.transaction() as session:
+        ensure_signing_key(session)
+        has_admin = any(ADMIN in (roles or []) for roles in session.scalars(select(User.roles)))
+        if has_admin:
+            return
+        username = settings.extra["admin_username"]
+        password = settings.extra["admin_password"]
+        generated = password is None
+        if generated:
+            password = secrets.token_urlsafe(18)
+        problem = password_problem(password, username)
+        if problem:
+            raise SystemExit(f"CRM_ADMIN_PASSWORD {problem}")
+        existing = session.scalars(select(User).where(User.username == username)).first()
+        if existing is not None:
+            existing.roles = sorted(set(existing.roles) | {ADMIN})
+            return
+        user = User(
+            id=uuid.uuid4(),
+            username=username,
+            password_hash=hash_password(password),
+            roles=[ADMIN],
+            active=True,
+            created_at=utcnow(),
+            updated_at=utcnow(),
+        )
+        session.add(user)
+        outbox.publish(session, "user.created", _user_event(user), subject=user.id)
+    if generated:
+        print(
+            f"\n  First admin created: username '{username}', password '{password}'\n"
+            "  (shown once; set CRM_ADMIN_PASSWORD to choose it yourself)\n",
+            file=sys.stderr,
+            flush=True,
+        )

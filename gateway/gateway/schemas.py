@@ -1,0 +1,108 @@
+"""What the gateway's own API accepts and returns."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from crm_shared.auth import ROLES
+from crm_shared.schemas import StrictSchema
+
+USERNAME = validate.Regexp(
+    r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,99}$",
+    error="2-100 characters: letters, digits, dot, underscore, @ or hyphen",
+)
+
+
+class TokenRequestSchema(StrictSchema):
+    """Credentials for an access token."""
+
+    username = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=1024)
+    )
+
+
+class TokenSchema(StrictSchema):
+    """A bearer access token."""
+
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"example": "Bearer"})
+    expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
+
+
+class MeSchema(StrictSchema):
+    """The signed-in user."""
+
+    id = fields.UUID(required=True)
+    username = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+    team_id = fields.UUID(allow_none=True)
+
+
+class UserInSchema(StrictSchema):
+    """A new user."""
+
+    username = fields.String(required=True, validate=USERNAME)
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
+    roles = fields.List(
+        fields.String(validate=validate.OneOf(ROLES)),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    team_id = fields.UUID(load_default=None, allow_none=True)
+    display_name = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=200)
+    )
+    email = fields.Email(load_default=None, allow_none=True)
+
+
+class UserPatchSchema(StrictSchema):
+    """Changes to a user; only the fields given change."""
+
+    password = fields.String(load_only=True, validate=validate.Length(max=1024))
+    roles = fields.List(
+        fields.String(validate=validate.OneOf(ROLES)), validate=validate.Length(min=1)
+    )
+    team_id = fields.UUID(allow_none=True)
+    active = fields.Boolean()
+    display_name = fields.String(allow_none=True, validate=validate.Length(max=200))
+    email = fields.Email(allow_none=True)
+
+
+class UserSchema(StrictSchema):
+    """A user as the API shows it (never the password)."""
+
+    id = fields.UUID()
+    username = fields.String()
+    display_name = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    roles = fields.List(fields.String())
+    team_id = fields.UUID(allow_none=True)
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class UserListSchema(StrictSchema):
+    """Users in the caller's scope."""
+
+    items = fields.List(fields.Nested(UserSchema), required=True)
+
+
+class TeamInSchema(StrictSchema):
+    """A new team."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class TeamSchema(StrictSchema):
+    """A team."""
+
+    id = fields.UUID()
+    name = fields.String()
+    created_at = fields.DateTime()
+
+
+class TeamListSchema(StrictSchema):
+    """All teams."""
+
+    items = fields.List(fields.Nested(TeamSchema), required=True)

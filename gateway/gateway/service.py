@@ -1,0 +1,126 @@
+"""The gateway as the shared runtime sees it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify
+
+from crm_shared.config import Env, env_prefix
+from crm_shared.service import Job, ServiceSpec
+
+from .models import metadata
+
+SERVICE_PORTS = {
+    "leads": 8101,
+    "customers": 8102,
+    "opportunities": 8103,
+    "orders": 8104,
+    "service-desk": 8105,
+    "compensation": 8106,
+}
+
+
+def _settings(env: Env) -> dict[str, Any]:
+    from .proxy import DEFAULT_ROUTES
+    from .throttle import ThrottlePolicy
+
+    urls = {
+        name: env.url(
+            f"{env_prefix(name)}_URL", f"http://127.0.0.1:{port}", schemes=("http", "https")
+        )
+        for name, port in SERVICE_PORTS.items()
+    }
+    return {
+        "service_urls": urls,
+        "routes": DEFAULT_ROUTES,
+        "token_ttl": env.int("CRM_ACCESS_TOKEN_TTL", 900, min=60, max=86400),
+        "admin_username": env.str("CRM_ADMIN_USERNAME", "admin"),
+        "admin_password": env.str("CRM_ADMIN_PASSWORD", None),
+        "connect_timeout": env.float("CRM_PROXY_CONNECT_TIMEOUT", 2.0, min=0.1),
+        "read_timeout": env.float("CRM_PROXY_READ_TIMEOUT", 30.0, min=0.1),
+        "trusted_proxies": frozenset(
+            p.strip() for p in env.str("CRM_TRUSTED_PROXIES", "").split(",") if p.strip()
+        ),
+        "throttle": ThrottlePolicy(
+            per_user=env.int("CRM_LOGIN_MAX_FAILURES", 5, min=1),
+            per_client=env.int("CRM_LOGIN_MAX_CLIENT_FAILURES", 20, min=1),
+        ),
+        "max_upload_bytes": env.int("CRM_GATEWAY_MAX_BODY_BYTES", 64 * 1024 * 1024, min=1024),
+    }
+
+
+def _blueprints():  # imported late: routes pull in the whole app
+    from .api import auth, teams, users
+
+    return [auth, users, teams]
+
+
+def _init_app(app: Flask) -> None:
+    from crm_shared.web import public, service_context
+
+    from .keys import KeyRing
+    from .openapi import MergedSpec
+    from .proxy import Proxy
+
+    ctx = service_context(app)
+    extra = ctx.settings.extra
+    # Proxied bodies (imports) may be larger than the gateway's own JSON;
+    # each service enforces its own limit.
+    app.config["MAX_CONTENT_LENGTH"] = extra["max_upload_bytes"]
+    keyring = KeyRing(ctx.db)
+    app.extensions["crm.keyring"] = keyring
+    ctx.verifier.resolve_key = keyring.public_key
+    proxy = Proxy(
+        extra["service_urls"],
+        extra["routes"],
+        connect_timeout=extra["connect_timeout"],
+        read_timeout=extra["read_timeout"],
+    )
+    merged = MergedSpec(extra["service_urls"])
+    api = app.extensions["crm.api"]
+
+    @public
+    def openapi_json() -> Any:
+        return jsonify(merged.document(api.spec.to_dict()))
+
+    @public
+    def forward(path: str) -> Any:
+        return proxy.forward(path)
+
+    app.add_url_rule("/api/v1/openapi.json", "merged_openapi", openapi_json, methods=["GET"])
+    app.add_url_rule(
+        "/api/v1/<path:path>",
+        "proxy",
+        forward,
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"],
+    )
+    app.add_url_rule("/.well-known/jwks.json", "well_known_jwks", lambda: jsonify(keyring.jwks()))
+    app.view_functions["well_known_jwks"]._crm_public = True  # type: ignore[attr-defined]
+
+
+def _jobs() -> list[Job]:
+    from .accounts import prune_login_attempts
+
+    return [Job("prune-login-attempts", 3600, prune_login_attempts)]
+
+
+def _bootstrap(db: Any, settings: Any) -> None:
+    from .accounts import bootstrap
+
+    bootstrap(db, settings)
+
+
+SERVICE = ServiceSpec(
+    name="gateway",
+    import_name="gateway",
+    title="CRM API",
+    metadata=metadata,
+    blueprints=_blueprints,
+    port=8000,
+    extra_settings=_settings,
+    init_app=_init_app,
+    jobs=_jobs,
+    bootstrap=_bootstrap,
+    publishes=("user.created", "user.updated"),
+)

@@ -1,0 +1,67 @@
+import threading
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from gateway.service import SERVICE
+
+ADMIN_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def upstream() -> Iterator[tuple[Flask, str]]:
+    """A stand-in service on a real port, to proxy to."""
+    app = Flask("upstream")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def admin_password() -> str:
+    return ADMIN_PASSWORD
+
+
+@pytest.fixture
+def make_gateway(harness_factory):
+    """Build a gateway with its first admin bootstrapped and extra environment."""
+
+    def make(**environ):
+        env = {"CRM_ADMIN_PASSWORD": ADMIN_PASSWORD, **environ}
+        return harness_factory(SERVICE, environ=env)
+
+    return make
+
+
+@pytest.fixture
+def gw(make_gateway):
+    """The gateway, with services at ports where nothing listens."""
+    return make_gateway(CRM_LEADS_URL="http://127.0.0.1:9")
+
+
+@pytest.fixture
+def login():
+    """Sign in at a gateway; returns the raw response."""
+
+    def sign_in(gw, username="admin", password=ADMIN_PASSWORD):
+        return gw.client.post(
+            "/api/v1/auth/token", json={"username": username, "password": password}
+        )
+
+    return sign_in
+
+
+@pytest.fixture
+def bearer(login):
+    """Authorization headers of a signed-in user."""
+
+    def headers(gw, username="admin", password=ADMIN_PASSWORD):
+        response = login(gw, username, password)
+        assert response.status_code == 200, response.json
+        return {"Authorization": f"Bearer {response.json['access_token']}"}
+
+    return headers

@@ -1,0 +1,1 @@
+"""The leads service: where prospects enter the CRM and become qualified."""

@@ -1,0 +1,9 @@
+"""``python -m leads migrate|worker|serve|...``"""
+
+import sys
+
+from crm_shared.cli import main
+
+from .service import SERVICE
+
+sys.exit(main(SERVICE))

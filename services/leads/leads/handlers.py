@@ -1,0 +1,34 @@
+"""Events the leads service reacts to."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from crm_shared.events import Event, parse_time
+
+from .models import Lead, LeadActivity
+
+
+def on_customer_recycled(session: Session, event: Event) -> None:
+    """Keep the lead's history complete: its customer went back to the pool."""
+    lead_id = event.data.get("lead_id")
+    if not lead_id or session.get(Lead, uuid.UUID(lead_id)) is None:
+        return
+    session.add(
+        LeadActivity(
+            lead_id=uuid.UUID(lead_id),
+            kind="customer_recycled",
+            note=event.data.get("reason"),
+            occurred_at=parse_time(event.data["recycled_at"]),
+            details={
+                "customer_id": event.data["customer_id"],
+                "previous_owner_id": event.data.get("previous_owner_id"),
+                "event_id": event.id,
+            },
+        )
+    )
+
+
+HANDLERS = {"customer.recycled": on_customer_recycled}

@@ -1,0 +1,1 @@
+"""Mechanisms shared by every CRM service; no business rules live here."""

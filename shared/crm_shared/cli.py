@@ -1,0 +1,72 @@
+"""The command line every service shares: ``python -m <service> <command>``.
+
+Commands: ``migrate`` (create the database if missing, upgrade it),
+``worker`` (relay, consumer, jobs), ``serve`` (a development web server;
+production uses gunicorn), ``makemigration MESSAGE``, ``dead-letters``
+(count or replay the dead-letter queue).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .bus import Topology, queue_depth, replay_dead_letters
+from .config import ConfigError, load_settings
+from .service import ServiceSpec
+
+
+def main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
+    """Run one command for ``spec``; return the exit status."""
+    parser = argparse.ArgumentParser(prog=f"python -m {spec.import_name}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="create the database if missing and upgrade it")
+    sub.add_parser("worker", help="run the outbox relay, event consumer and jobs")
+    serve = sub.add_parser("serve", help="development web server (use gunicorn in production)")
+    serve.add_argument("--port", type=int, default=spec.port)
+    make = sub.add_parser("makemigration", help="autogenerate a migration")
+    make.add_argument("message")
+    dead = sub.add_parser("dead-letters", help="count, or replay, dead-lettered events")
+    dead.add_argument("--replay", action="store_true")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings(spec.name, extra=spec.extra_settings)
+    except ConfigError as exc:
+        print(f"{spec.name}: {exc}", file=sys.stderr)
+        return 2
+
+    if args.command == "migrate":
+        from .migrations import upgrade
+
+        upgrade(spec, settings.database_url)
+        if spec.bootstrap is not None:
+            from .db import Database
+
+            db = Database(settings.database_url, service=spec.name, pool_size=1)
+            try:
+                spec.bootstrap(db, settings)
+            finally:
+                db.dispose()
+        print(f"{spec.name}: database at newest revision")
+    elif args.command == "makemigration":
+        from .migrations import revision
+
+        revision(spec, settings.database_url, args.message)
+    elif args.command == "worker":
+        from .worker import Worker
+
+        Worker(spec, settings).run_forever()
+    elif args.command == "serve":
+        from .web import create_service_app
+
+        create_service_app(spec, settings).run(host="127.0.0.1", port=args.port, threaded=True)
+    elif args.command == "dead-letters":
+        topology = Topology(settings.bus_namespace, settings.delivery_limit)
+        if args.replay:
+            moved = replay_dead_letters(settings.broker_url, topology, spec.name)
+            print(f"{spec.name}: replayed {moved} dead-lettered events")
+        else:
+            for name, count in queue_depth(settings.broker_url, topology, spec.name).items():
+                print(f"{name}: {count}")
+    return 0

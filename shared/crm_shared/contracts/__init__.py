@@ -1,0 +1,1 @@
+"""JSON Schemas of every event, one file per type and version."""

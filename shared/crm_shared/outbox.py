@@ -1,0 +1,163 @@
+"""The transactional outbox: events are written with the state they describe.
+
+:func:`publish` adds an event row in the caller's session, so the change and
+its event commit or vanish together. :class:`OutboxRelay` (run by the
+service's worker) moves pending rows to the broker in batches with publisher
+confirms and marks them sent; rows it could not publish stay pending and are
+retried, so a relay that crashes or loses the broker resumes where it
+stopped. Delivery is at-least-once; consumers are idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from .db import Database, utcnow
+from .events import Event, new_event
+from .tables import outbox
+from .telemetry import current_traceparent
+
+log = logging.getLogger(__name__)
+
+
+def publish(
+    session: Session,
+    event_type: str,
+    data: dict[str, Any],
+    *,
+    subject: str | uuid.UUID | None = None,
+    version: int = 1,
+) -> Event:
+    """Record an event in the outbox as part of ``session``'s transaction.
+
+    The data is checked against the event's contract here, so a change that
+    would emit a malformed event fails before anything is committed.
+    """
+    event = new_event(
+        event_type,
+        data,
+        source=session.info.get("crm.service", "crm"),
+        subject=str(subject) if subject is not None else None,
+        version=version,
+        traceparent=current_traceparent(),
+    )
+    session.execute(
+        insert(outbox).values(
+            event_id=uuid.UUID(event.id),
+            event_type=event.type,
+            envelope=event.to_envelope(),
+            created_at=event.time,
+        )
+    )
+    return event
+
+
+def pending_stats(db: Database) -> dict[str, Any]:
+    """How many events wait to be published and how old the oldest is (seconds)."""
+    with db.engine.connect() as conn:
+        count, oldest = conn.execute(
+            select(func.count(), func.min(outbox.c.created_at)).where(
+                outbox.c.published_at.is_(None)
+            )
+        ).one()
+    lag = 0.0
+    if oldest is not None:
+        if not isinstance(oldest, datetime) or oldest.tzinfo is None:
+            # SQLite's MIN() bypasses the column type and answers text.
+            oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=UTC)
+        lag = max(0.0, (utcnow() - oldest).total_seconds())
+    return {"pending": int(count or 0), "lag_seconds": round(lag, 3)}
+
+
+class OutboxRelay:
+    """Moves pending outbox rows to the bus, oldest first.
+
+    Several relays may run against one PostgreSQL database: each batch is
+    claimed with ``FOR UPDATE SKIP LOCKED``, so no row is published by two
+    relays at once.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        send: Callable[[dict[str, Any]], None],
+        *,
+        batch_size: int = 200,
+        idle_seconds: float = 0.05,
+        retention: timedelta = timedelta(days=7),
+    ) -> None:
+        self.db = db
+        self.send = send
+        self.batch_size = batch_size
+        self.idle_seconds = idle_seconds
+        self.retention = retention
+        self._last_prune = 0.0
+
+    def run_once(self) -> int:
+        """Publish one batch; return how many rows were sent.
+
+        When the broker fails mid-batch the rows already confirmed are still
+        marked sent and the error is raised for the caller to back off.
+        """
+        with self.db.engine.connect() as conn, conn.begin():
+            rows = conn.execute(
+                select(outbox.c.seq, outbox.c.envelope)
+                .where(outbox.c.published_at.is_(None))
+                .order_by(outbox.c.seq)
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            sent: list[int] = []
+            error: BaseException | None = None
+            for seq, envelope in rows:
+                try:
+                    self.send(envelope)
+                except Exception as exc:  # broker gone or nacked: keep the rest pending
+                    error = exc
+                    break
+                sent.append(seq)
+            if sent:
+                conn.execute(
+                    update(outbox).where(outbox.c.seq.in_(sent)).values(published_at=utcnow())
+                )
+        if error is not None:
+            raise error
+        return len(sent)
+
+    def prune(self) -> int:
+        """Delete rows published longer ago than the retention period."""
+        cutoff = utcnow() - self.retention
+        with self.db.engine.begin() as conn:
+            result = conn.execute(
+                delete(outbox).where(
+                    outbox.c.published_at.is_not(None), outbox.c.published_at < cutoff
+                )
+            )
+        return result.rowcount or 0
+
+    def run(self, stop: threading.Event) -> None:
+        """Relay until ``stop`` is set, backing off while the broker or database is down."""
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                sent = self.run_once()
+                backoff = 0.5
+                if time.monotonic() - self._last_prune > 3600:
+                    self._last_prune = time.monotonic()
+                    self.prune()
+            except Exception:
+                log.warning("outbox relay failed; retrying in %.1fs", backoff, exc_info=True)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            if sent < self.batch_size:
+                stop.wait(self.idle_seconds)

@@ -1,0 +1,68 @@
+"""What a service declares about itself, so shared mechanisms can run it.
+
+A service exposes one :class:`ServiceSpec` (and lists it under the
+``crm.services`` entry point). The web app factory, the worker, the
+migration command and the local runners all read it; nothing in ``shared``
+imports a service by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import MetaData
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask_smorest import Blueprint
+
+    from .config import Env, Settings
+    from .db import Database
+    from .inbox import Handler
+
+
+@dataclass(frozen=True)
+class Job:
+    """A task the worker runs every ``every_seconds``, once across all workers."""
+
+    name: str
+    every_seconds: float
+    run: Callable[[Database, Settings], Any]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """A service's parts: tables, routes, event handlers, jobs and defaults."""
+
+    name: str
+    import_name: str
+    title: str
+    metadata: MetaData
+    blueprints: Callable[[], Iterable[Blueprint]]
+    port: int
+    version: str = "1.0.0"
+    handlers: Callable[[], Mapping[str, Handler]] = dict
+    jobs: Callable[[], Iterable[Job]] = tuple
+    extra_settings: Callable[[Env], dict[str, Any]] | None = None
+    init_app: Callable[[Flask], None] | None = None
+    # Run after migrations (by ``migrate`` and the local runners): seed data
+    # a fresh install needs, such as the gateway's first admin.
+    bootstrap: Callable[[Database, Settings], None] | None = None
+    publishes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def migrations(self) -> str:
+        """Alembic script location, inside the package so it ships with it."""
+        return f"{self.import_name}:migrations"
+
+
+def discover() -> dict[str, ServiceSpec]:
+    """Every installed service, by name, from the ``crm.services`` entry point."""
+    found: dict[str, ServiceSpec] = {}
+    for entry in entry_points(group="crm.services"):
+        spec = entry.load()
+        found[spec.name] = spec
+    return found

@@ -1,0 +1,166 @@
+"""A service's worker process: outbox relay, event consumer, scheduled jobs.
+
+The web processes only write to their database; the worker moves their
+outbox to the bus, feeds incoming events to the service's handlers through
+the inbox, and runs the service's periodic jobs. It answers ``/healthz`` and
+``/readyz`` on its own port so an orchestrator can watch it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from . import telemetry
+from .bus import EventConsumer, Publisher, Topology
+from .config import Settings, load_settings
+from .db import Database
+from .events import Event
+from .inbox import handle_once
+from .outbox import OutboxRelay, pending_stats
+from .service import Job, ServiceSpec
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    """Runs one service's background work in threads until stopped."""
+
+    def __init__(self, spec: ServiceSpec, settings: Settings | None = None) -> None:
+        self.spec = spec
+        self.settings = settings or load_settings(spec.name, extra=spec.extra_settings)
+        telemetry.setup_logging(self.settings.log_level)
+        self.db = Database(self.settings.database_url, service=spec.name, pool_size=4)
+        self.topology = Topology(self.settings.bus_namespace, self.settings.delivery_limit)
+        self.handlers = dict(spec.handlers())
+        self.jobs = list(spec.jobs())
+        self.stop_event = threading.Event()
+        self.publisher = Publisher(self.settings.broker_url, self.topology)
+        self.relay = OutboxRelay(
+            self.db,
+            self.publisher.send,
+            batch_size=self.settings.relay_batch_size,
+            idle_seconds=self.settings.relay_idle_seconds,
+        )
+        self.consumer = (
+            EventConsumer(
+                self.settings.broker_url,
+                self.topology,
+                spec.name,
+                self.handlers.keys(),
+                self.process,
+                prefetch=self.settings.prefetch,
+            )
+            if self.handlers
+            else None
+        )
+        self._threads: list[threading.Thread] = []
+        self._health: ThreadingHTTPServer | None = None
+
+    def process(self, event: Event) -> bool:
+        """Handle one event exactly once (the consumer calls this)."""
+        telemetry.current_service.set(self.spec.name)
+        handler = self.handlers.get(event.type)
+        if handler is None:
+            log.warning("no handler for %s; acknowledged", event.type)
+            return False
+        return handle_once(self.db, event, handler)
+
+    def _run_job(self, job: Job) -> None:
+        telemetry.current_service.set(self.spec.name)
+        tracer = telemetry.tracer(self.spec.name)
+        while not self.stop_event.wait(job.every_seconds):
+            try:
+                with self.db.singleton(f"{self.spec.name}:{job.name}") as mine:
+                    if mine:
+                        with tracer.start_as_current_span(f"job {job.name}"):
+                            job.run(self.db, self.settings)
+            except Exception:
+                log.exception("job %s failed; it runs again next period", job.name)
+
+    def _spawn(self, name: str, target: Callable[[], Any]) -> None:
+        def run() -> None:
+            telemetry.current_service.set(self.spec.name)
+            target()
+
+        thread = threading.Thread(target=run, name=f"{self.spec.name}-{name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def start(self) -> None:
+        """Start the relay, the consumer, the jobs and the health server."""
+        self._spawn("relay", lambda: self.relay.run(self.stop_event))
+        if self.consumer is not None:
+            consumer = self.consumer
+            self._spawn("consumer", lambda: consumer.run(self.stop_event))
+        for job in self.jobs:
+            self._spawn(f"job-{job.name}", lambda job=job: self._run_job(job))
+        if self.settings.health_port is not None:
+            self._start_health(self.settings.health_port)
+
+    def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """Whether the worker can do its work, and the figures behind it."""
+        checks: dict[str, Any] = {}
+        ok = True
+        try:
+            checks["outbox"] = pending_stats(self.db)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+            ok = False
+        if self.consumer is not None:
+            connected = self.consumer.ready.is_set()
+            checks["broker"] = "ok" if connected else "not connected"
+            ok = ok and connected
+        return ok, checks
+
+    def _start_health(self, port: int) -> None:
+        worker = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path == "/healthz":
+                    status, body = 200, {"status": "ok", "service": worker.spec.name}
+                elif self.path == "/readyz":
+                    ok, checks = worker.readiness()
+                    status = 200 if ok else 503
+                    body = {"status": "ready" if ok else "not ready", "checks": checks}
+                else:
+                    status, body = 404, {"status": 404, "title": "Not Found"}
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *_args: Any) -> None:
+                return
+
+        self._health = ThreadingHTTPServer(("0.0.0.0", port), Handler)
+        self._spawn("health", self._health.serve_forever)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop every thread and release connections."""
+        self.stop_event.set()
+        if self._health is not None:
+            self._health.shutdown()
+        for thread in self._threads:
+            thread.join(timeout)
+        self.publisher.close()
+        self.db.dispose()
+        telemetry.flush()
+
+    def run_forever(self) -> None:
+        """Run until SIGTERM or SIGINT (the process's main loop)."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: self.stop_event.set())
+        self.start()
+        log.info("worker started", extra={"status": "started"})
+        self.stop_event.wait()
+        self.stop()
