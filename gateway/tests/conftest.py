@@ -5,7 +5,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from gateway.service import SERVICE
+from crm_gateway.service import SERVICE
 
 ADMIN_PASSWORD = "correct horse battery staple"
 

@@ -4,6 +4,7 @@ import jwt
 import pytest
 from jwt.algorithms import RSAAlgorithm
 
+from crm_gateway.service import SERVICE
 from crm_shared.auth import TokenVerifier
 
 
@@ -130,7 +131,7 @@ def test_deactivated_user_cannot_sign_in(gw, login, bearer):
 
 
 def test_generated_admin_password_is_printed_once(harness_factory, capsys, login):
-    gw = harness_factory(__import__("gateway.service", fromlist=["SERVICE"]).SERVICE, environ={})
+    gw = harness_factory(SERVICE, environ={})
     printed = capsys.readouterr().err
     assert "First admin created" in printed
     password = printed.split("password '", 1)[1].split("'", 1)[0]

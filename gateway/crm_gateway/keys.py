@@ -68,7 +68,7 @@ class KeyRing:
             keys = session.scalars(select(SigningKey).order_by(SigningKey.created_at.desc())).all()
         active = next((k for k in keys if k.retired_at is None), None)
         if active is None:
-            raise RuntimeError("no signing key: run `python -m gateway migrate` first")
+            raise RuntimeError("no signing key: run `python -m crm_gateway migrate` first")
         self._signing = (
             active.kid,
             serialization.load_pem_private_key(active.private_pem.encode(), password=None),

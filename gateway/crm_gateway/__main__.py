@@ -1,4 +1,4 @@
-"""``python -m gateway migrate|worker|serve|...``"""
+"""``python -m crm_gateway migrate|worker|serve|...``"""
 
 import sys
 

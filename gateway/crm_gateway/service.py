@@ -113,7 +113,7 @@ def _bootstrap(db: Any, settings: Any) -> None:
 
 SERVICE = ServiceSpec(
     name="gateway",
-    import_name="gateway",
+    import_name="crm_gateway",
     title="CRM API",
     metadata=metadata,
     blueprints=_blueprints,

@@ -1,4 +1,4 @@
-"""WSGI entry point: ``gunicorn 'gateway.app:create_app()'``."""
+"""WSGI entry point: ``gunicorn 'crm_gateway.app:create_app()'``."""
 
 from flask import Flask
 

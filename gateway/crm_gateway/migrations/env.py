@@ -1,6 +1,6 @@
 """Alembic environment of the gateway."""
 
+from crm_gateway.models import metadata
 from crm_shared.migrations import run_migrations
-from gateway.models import metadata
 
 run_migrations(metadata)
