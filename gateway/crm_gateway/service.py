@@ -6,31 +6,17 @@ from typing import Any
 
 from flask import Flask, jsonify
 
-from crm_shared.config import Env, env_prefix
+from crm_shared.config import DEFAULT_PORTS, Env, service_url
 from crm_shared.service import Job, ServiceSpec
 
 from .models import metadata
-
-SERVICE_PORTS = {
-    "leads": 8101,
-    "customers": 8102,
-    "opportunities": 8103,
-    "orders": 8104,
-    "service-desk": 8105,
-    "compensation": 8106,
-}
 
 
 def _settings(env: Env) -> dict[str, Any]:
     from .proxy import DEFAULT_ROUTES
     from .throttle import ThrottlePolicy
 
-    urls = {
-        name: env.url(
-            f"{env_prefix(name)}_URL", f"http://127.0.0.1:{port}", schemes=("http", "https")
-        )
-        for name, port in SERVICE_PORTS.items()
-    }
+    urls = {name: service_url(env, name) for name in DEFAULT_PORTS if name != "gateway"}
     return {
         "service_urls": urls,
         "routes": DEFAULT_ROUTES,
@@ -117,7 +103,7 @@ SERVICE = ServiceSpec(
     title="CRM API",
     metadata=metadata,
     blueprints=_blueprints,
-    port=8000,
+    port=DEFAULT_PORTS["gateway"],
     extra_settings=_settings,
     init_app=_init_app,
     jobs=_jobs,

@@ -1,24 +1,8 @@
-import threading
-from collections.abc import Iterator
-
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
 
 from crm_gateway.service import SERVICE
 
 ADMIN_PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def upstream() -> Iterator[tuple[Flask, str]]:
-    """A stand-in service on a real port, to proxy to."""
-    app = Flask("upstream")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 @pytest.fixture

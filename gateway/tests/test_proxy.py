@@ -5,8 +5,8 @@ import time
 from flask import jsonify, request
 
 
-def test_requests_reach_the_owning_service_intact(harness_factory, upstream, make_gateway):
-    app, url = upstream
+def test_requests_reach_the_owning_service_intact(harness_factory, stub_service, make_gateway):
+    app, url = stub_service
     seen = {}
 
     @app.route("/api/v1/leads/<path:rest>", methods=["POST"])
@@ -48,8 +48,8 @@ def test_a_service_that_is_down_answers_502(gw):
     assert response.json["service"] == "leads"
 
 
-def test_a_slow_service_answers_504(harness_factory, upstream, make_gateway):
-    app, url = upstream
+def test_a_slow_service_answers_504(harness_factory, stub_service, make_gateway):
+    app, url = stub_service
 
     @app.get("/api/v1/leads")
     def slow():
@@ -68,8 +68,10 @@ def test_unknown_resources_are_404_problems(gw):
     assert response.content_type == "application/problem+json"
 
 
-def test_merged_openapi_holds_gateway_and_service_paths(harness_factory, upstream, make_gateway):
-    app, url = upstream
+def test_merged_openapi_holds_gateway_and_service_paths(
+    harness_factory, stub_service, make_gateway
+):
+    app, url = stub_service
 
     @app.get("/openapi.json")
     def spec():

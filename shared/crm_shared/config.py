@@ -210,3 +210,25 @@ def load_settings(
     )
     env.check()
     return settings
+
+
+# Where each process listens unless told otherwise; the gateway's routing,
+# the services' own defaults and the local runners all read this one table.
+DEFAULT_PORTS: dict[str, int] = {
+    "gateway": 8000,
+    "leads": 8101,
+    "customers": 8102,
+    "opportunities": 8103,
+    "orders": 8104,
+    "service-desk": 8105,
+    "compensation": 8106,
+}
+
+
+def service_url(env: Env, service: str) -> str:
+    """Base URL of another service (``CRM_<SERVICE>_URL``, default: its local port)."""
+    return env.url(
+        f"{env_prefix(service)}_URL",
+        f"http://127.0.0.1:{DEFAULT_PORTS[service]}",
+        schemes=("http", "https"),
+    )

@@ -228,6 +228,22 @@ class ServiceHarness:
         self.worker.db.dispose()
 
 
+@pytest.fixture
+def stub_service() -> Iterator[tuple[Any, str]]:
+    """A stand-in for another service: a Flask app on a real port, and its URL."""
+    import threading
+
+    from flask import Flask
+    from werkzeug.serving import make_server
+
+    app = Flask("stub")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
 @pytest.fixture(scope="session")
 def tokens() -> TokenFactory:
     """The test run's token signer."""

@@ -1,5 +1,6 @@
 """The leads service as the shared runtime sees it."""
 
+from crm_shared.config import DEFAULT_PORTS
 from crm_shared.service import ServiceSpec
 
 from .models import metadata
@@ -24,6 +25,6 @@ SERVICE = ServiceSpec(
     metadata=metadata,
     blueprints=_blueprints,
     handlers=_handlers,
-    port=8101,
+    port=DEFAULT_PORTS["leads"],
     publishes=("lead.captured", "lead.qualified"),
 )

@@ -1,0 +1,1 @@
+"""Compensation: targets, performance and what people earn."""

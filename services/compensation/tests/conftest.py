@@ -1,0 +1,9 @@
+import pytest
+
+from compensation.service import SERVICE
+
+
+@pytest.fixture
+def svc(harness_factory):
+    """The compensation service on a fresh SQLite database with the in-memory bus."""
+    return harness_factory(SERVICE)

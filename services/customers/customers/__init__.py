@@ -1,0 +1,1 @@
+"""Customers: accounts and the people who own them."""

@@ -1,0 +1,30 @@
+"""The customers service as the shared runtime sees it."""
+
+from crm_shared.config import DEFAULT_PORTS
+from crm_shared.service import ServiceSpec
+
+from .models import metadata
+
+
+def _blueprints():  # imported late: routes pull in the whole app
+    from .api import blp
+
+    return [blp]
+
+
+def _handlers():
+    from .handlers import HANDLERS
+
+    return HANDLERS
+
+
+SERVICE = ServiceSpec(
+    name="customers",
+    import_name="customers",
+    title="CRM Customers",
+    metadata=metadata,
+    blueprints=_blueprints,
+    handlers=_handlers,
+    port=DEFAULT_PORTS["customers"],
+    publishes=("customer.created", "customer.claimed", "customer.recycled"),
+)

@@ -1,0 +1,1 @@
+"""Opportunities: the deals reps work toward."""

@@ -1,0 +1,1 @@
+"""The service desk: after-sales tickets and satisfaction."""

@@ -1,0 +1,68 @@
+"""Events the service desk reacts to: it keeps a copy of who owns each customer."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from crm_shared.events import Event, parse_time
+
+from .commands import remember_owner
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    return uuid.UUID(value) if value else None
+
+
+def on_customer_created(session: Session, event: Event) -> None:
+    """A new customer and its first owner."""
+    data = event.data
+    remember_owner(
+        session,
+        uuid.UUID(data["customer_id"]),
+        _uuid(data.get("owner_id")),
+        _uuid(data.get("team_id")),
+        parse_time(data["created_at"]),
+        name=data.get("name"),
+    )
+
+
+def on_customer_claimed(session: Session, event: Event) -> None:
+    """A rep took the customer from the pool."""
+    data = event.data
+    remember_owner(
+        session,
+        uuid.UUID(data["customer_id"]),
+        _uuid(data["owner_id"]),
+        _uuid(data.get("team_id")),
+        parse_time(data["claimed_at"]),
+    )
+
+
+def on_customer_assigned(session: Session, event: Event) -> None:
+    """A manager gave the customer to a rep."""
+    data = event.data
+    remember_owner(
+        session,
+        uuid.UUID(data["customer_id"]),
+        _uuid(data["owner_id"]),
+        _uuid(data.get("team_id")),
+        parse_time(data["assigned_at"]),
+    )
+
+
+def on_customer_recycled(session: Session, event: Event) -> None:
+    """The customer went back to the pool: nobody owns it."""
+    data = event.data
+    remember_owner(
+        session, uuid.UUID(data["customer_id"]), None, None, parse_time(data["recycled_at"])
+    )
+
+
+HANDLERS = {
+    "customer.created": on_customer_created,
+    "customer.claimed": on_customer_claimed,
+    "customer.assigned": on_customer_assigned,
+    "customer.recycled": on_customer_recycled,
+}

@@ -1,0 +1,48 @@
+"""The service desk as the shared runtime sees it."""
+
+from typing import Any
+
+from flask import Flask
+
+from crm_shared.config import DEFAULT_PORTS, Env, service_url
+from crm_shared.service import ServiceSpec
+
+from .models import metadata
+
+
+def _settings(env: Env) -> dict[str, Any]:
+    return {"customers_url": service_url(env, "customers")}
+
+
+def _blueprints():  # imported late: routes pull in the whole app
+    from .api import blp
+
+    return [blp]
+
+
+def _handlers():
+    from .handlers import HANDLERS
+
+    return HANDLERS
+
+
+def _init_app(app: Flask) -> None:
+    from crm_shared.http import ServiceClient
+    from crm_shared.web import service_context
+
+    url = service_context(app).settings.extra["customers_url"]
+    app.extensions["crm.customers"] = ServiceClient("customers", url)
+
+
+SERVICE = ServiceSpec(
+    name="service-desk",
+    import_name="service_desk",
+    title="CRM Service Desk",
+    metadata=metadata,
+    blueprints=_blueprints,
+    handlers=_handlers,
+    port=DEFAULT_PORTS["service-desk"],
+    extra_settings=_settings,
+    init_app=_init_app,
+    publishes=("ticket.opened", "ticket.closed"),
+)
