@@ -36,8 +36,10 @@ def claim(session: Session, event: Event) -> bool:
             processed_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["event_id"])
+        # RETURNING, not rowcount: drivers disagree on rowcount for this form.
+        .returning(inbox.c.event_id)
     )
-    return session.execute(statement).rowcount == 1
+    return session.execute(statement).first() is not None
 
 
 def handle_once(db: Database, event: Event, handler: Handler) -> bool:

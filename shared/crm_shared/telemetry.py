@@ -123,6 +123,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """Plain lines naming the service, for people."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.service = current_service.get()
+        return super().format(record)
+
+
 def setup_logging(level: str = "INFO") -> None:
     """Send the process's logs to stderr as JSON lines (once per process)."""
     global _logging_ready
@@ -130,7 +138,13 @@ def setup_logging(level: str = "INFO") -> None:
         if _logging_ready:
             return
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(JsonFormatter())
+        if os.environ.get("CRM_LOG_FORMAT", "json") == "text":
+            # For a person watching a console (make run); machines get JSON.
+            handler.setFormatter(
+                TextFormatter("%(asctime)s %(levelname)-7s %(service)s: %(message)s", "%H:%M:%S")
+            )
+        else:
+            handler.setFormatter(JsonFormatter())
         root = logging.getLogger()
         root.handlers[:] = [handler]
         root.setLevel(level)

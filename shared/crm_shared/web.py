@@ -322,6 +322,8 @@ def _install_tracing(app: Flask, service: str) -> None:
     def _tag_span(response: Response) -> Response:
         span = g.get("_crm_span")
         if span is not None:
+            # Lets a client quote the trace when reporting a problem.
+            response.headers["X-Trace-Id"] = format(span.get_span_context().trace_id, "032x")
             span.set_attribute("http.response.status_code", response.status_code)
             if response.status_code >= 500:
                 span.set_status(Status(StatusCode.ERROR))

@@ -131,8 +131,14 @@ def list_customers(
 
 
 def claim(session: Session, principal: Principal, customer_id: uuid.UUID) -> Customer:
-    """Take a customer from the pool. Of several simultaneous claims exactly one wins."""
-    customer = get_customer(session, principal, customer_id)
+    """Take a customer from the pool. Of several simultaneous claims exactly one wins.
+
+    A customer someone else took meanwhile answers 409, not 404: the loser
+    saw it in the pool a moment ago and should learn that it was taken.
+    """
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound("no such customer")
     check_claim(principal, customer.owner_id)
     now = utcnow()
     # The owner IS NULL condition makes the claim atomic: a concurrent

@@ -47,7 +47,7 @@ def test_release_then_claim_moves_ownership_through_the_pool(svc):
     customer = svc.client.get("/api/v1/customers", headers=owner.headers).json["items"][0]
     url = f"/api/v1/customers/{customer['id']}"
 
-    assert svc.client.post(url + "/claim", headers=other.headers).status_code == 404
+    assert svc.client.post(url + "/claim", headers=other.headers).status_code == 409
     released = svc.client.post(
         url + "/release", json={"reason": "no budget"}, headers=owner.headers
     )
@@ -61,7 +61,7 @@ def test_release_then_claim_moves_ownership_through_the_pool(svc):
     claimed = svc.client.post(url + "/claim", headers=other.headers)
     assert claimed.status_code == 200
     assert claimed.json["owner_id"] == str(other.id)
-    assert svc.client.post(url + "/claim", headers=owner.headers).status_code == 404
+    assert svc.client.post(url + "/claim", headers=owner.headers).status_code == 409
     assert svc.client.get(url, headers=owner.headers).status_code == 404
     [claim_event] = svc.events("customer.claimed")
     assert claim_event["data"]["owner_id"] == str(other.id)

@@ -1,0 +1,74 @@
+"""Lead intake on PostgreSQL and RabbitMQ: nothing answered 201 is ever lost."""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import urlsplit
+
+import pytest
+from kombu import Consumer, Queue
+
+from crm_shared.bus import connect
+from crm_shared.outbox import pending_stats
+from crm_shared.testing import TcpProxy
+from leads.service import SERVICE
+
+pytestmark = pytest.mark.integration
+
+
+def test_leads_captured_while_the_broker_is_down_all_arrive_once_it_is_back(
+    harness_factory, pg_database, amqp_url, bus_namespace
+):
+    broker = urlsplit(amqp_url)
+    proxy = TcpProxy(broker.hostname, broker.port or 5672)
+    via_proxy = amqp_url.replace(
+        f"{broker.hostname}:{broker.port or 5672}", f"127.0.0.1:{proxy.port}"
+    )
+    svc = harness_factory(
+        SERVICE, database_url=pg_database("leads"), broker_url=via_proxy, namespace=bus_namespace
+    )
+    # A downstream team listening for new leads, straight on the real broker.
+    listener = Queue(
+        f"{bus_namespace}.listener",
+        exchange=svc.worker.topology.events,
+        routing_key="lead.captured",
+        durable=False,
+        auto_delete=True,
+    )
+    received: set[str] = set()
+    with connect(amqp_url) as conn:
+        svc.worker.topology.declare(conn, None, ())
+        listener(conn.default_channel).declare()
+        proxy.down()
+        svc.worker.start()
+        try:
+            rep = svc.user()
+            ids = []
+            for i in range(25):
+                response = svc.client.post(
+                    "/api/v1/leads", json={"name": f"Lead {i}"}, headers=rep.headers
+                )
+                assert response.status_code == 201
+                ids.append(response.json["id"])
+            time.sleep(1)
+            assert pending_stats(svc.db)["pending"] == 25
+
+            proxy.up()
+
+            def on_message(message):
+                received.add(json.loads(message.body)["data"]["lead_id"])
+                message.ack()
+
+            with Consumer(conn.default_channel, queues=[listener], on_message=on_message):
+                deadline = time.monotonic() + 30
+                while len(received) < 25 and time.monotonic() < deadline:
+                    try:
+                        conn.drain_events(timeout=0.5)
+                    except TimeoutError:
+                        pass
+        finally:
+            svc.worker.stop()
+            proxy.close()
+    assert received == set(ids)
+    assert pending_stats(svc.db)["pending"] == 0

@@ -1,0 +1,200 @@
+"""The whole system as real processes, driven through the gateway.
+
+``system`` starts it in one of the two local modes:
+
+- ``processes``: ``crm-up``, every service, worker and the gateway as its own
+  process (gunicorn) on PostgreSQL and RabbitMQ;
+- ``embedded``: ``crm-run``, one process on SQLite and the in-memory bus.
+
+Each run gets its own databases, broker namespace and ports, so it never
+touches a system a developer has running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy.engine import make_url
+
+from crm_shared.config import DEFAULT_PORTS, env_prefix
+from crm_shared.db import drop_database
+from crm_shared.service import discover
+from crm_shared.testing import delete_namespace
+
+ADMIN_PASSWORD = "e2e-admin-password"
+PORT_OFFSET = 10000
+BIN = Path(sys.executable).parent
+
+
+class System:
+    """A running CRM and a client for it."""
+
+    def __init__(self, base_url: str, log: Path, trace_file: Path) -> None:
+        self.base_url = base_url
+        self.log = log
+        self.trace_file = trace_file
+        self.http = requests.Session()
+
+    def call(
+        self, method: str, path: str, token: str | None = None, **kwargs: Any
+    ) -> requests.Response:
+        headers = kwargs.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.http.request(
+            method, self.base_url + path, headers=headers, timeout=30, **kwargs
+        )
+
+    def token(self, username: str, password: str) -> str:
+        response = self.call(
+            "POST", "/api/v1/auth/token", json={"username": username, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["access_token"]
+
+    def spans(self) -> list[dict[str, Any]]:
+        if not self.trace_file.exists():
+            return []
+        found = []
+        for line in self.trace_file.read_text().splitlines():
+            try:
+                found.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # a line still being written
+        return found
+
+
+def eventually(check: Callable[[], Any], timeout: float = 30.0, interval: float = 0.2) -> Any:
+    """Poll ``check`` until it returns something truthy without raising."""
+    deadline = time.monotonic() + timeout
+    last: BaseException | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+            if value:
+                return value
+        except (AssertionError, KeyError, IndexError, requests.RequestException) as exc:
+            last = exc
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s; last error: {last!r}")
+
+
+def _ready(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with open(log, "wb") as out:
+        return subprocess.Popen(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _wait_until_ready(process: subprocess.Popen[bytes], urls: list[str], log: Path) -> None:
+    deadline = time.monotonic() + 90
+    pending = list(urls)
+    while pending and time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the system exited early:\n{log.read_text()[-5000:]}")
+        pending = [u for u in pending if not _ready(u)]
+        time.sleep(0.3)
+    if pending:
+        _stop(process)
+        raise AssertionError(f"not ready: {pending}\n{log.read_text()[-5000:]}")
+
+
+@pytest.fixture(scope="module", params=["processes", "embedded"])
+def system(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[System]:
+    mode = request.param
+    workdir = tmp_path_factory.mktemp(f"e2e-{mode}")
+    specs = discover()
+    env = {
+        **os.environ,
+        "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "CRM_TRACE_FILE": str(workdir / "spans.jsonl"),
+        "CRM_LOG_LEVEL": "INFO",
+        "CRM_LOG_FORMAT": "json",
+    }
+    for key in list(env):
+        if (
+            key.endswith(("_DATABASE_URL", "_URL", "_PORT"))
+            and key.startswith("CRM_")
+            and key != "CRM_TRACE_FILE"
+        ):
+            del env[key]
+    databases: list[str] = []
+    namespace = None
+    if mode == "processes":
+        pg_url = request.getfixturevalue("pg_url")
+        amqp_url = request.getfixturevalue("amqp_url")
+        run = uuid.uuid4().hex[:8]
+        for spec in specs.values():
+            url = make_url(pg_url).set(database=f"crm_e2e_{run}_{spec.name.replace('-', '_')}")
+            rendered = url.render_as_string(hide_password=False)
+            env[f"{env_prefix(spec.name)}_DATABASE_URL"] = rendered
+            databases.append(rendered)
+        namespace = f"e2e-{run}"
+        env["CRM_BUS_NAMESPACE"] = namespace
+        env["CRM_BROKER_URL"] = amqp_url
+        env["CRM_WEB_WORKERS"] = "1"
+        env["CRM_WEB_THREADS"] = "4"
+        command = [
+            str(BIN / "crm-up"),
+            "--port-offset",
+            str(PORT_OFFSET),
+            "--data-dir",
+            str(workdir),
+        ]
+    else:
+        command = [
+            str(BIN / "crm-run"),
+            "--port-offset",
+            str(PORT_OFFSET),
+            "--data-dir",
+            str(workdir),
+        ]
+    log = workdir / "system.log"
+    process = _start(command, env, log)
+    ports = {name: port + PORT_OFFSET for name, port in DEFAULT_PORTS.items()}
+    urls = [f"http://127.0.0.1:{port}/readyz" for port in ports.values()]
+    if mode == "processes":
+        urls += [
+            f"http://127.0.0.1:{port + 100}/readyz"
+            for name, port in ports.items()
+            if name != "gateway"
+        ]
+    try:
+        _wait_until_ready(process, urls, log)
+        yield System(f"http://127.0.0.1:{ports['gateway']}", log, workdir / "spans.jsonl")
+    finally:
+        _stop(process)
+        for url in databases:
+            drop_database(url)
+        if namespace:
+            delete_namespace(env["CRM_BROKER_URL"], namespace, sorted(specs))
