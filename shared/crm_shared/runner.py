@@ -194,7 +194,7 @@ def process_table(specs: Mapping[str, ServiceSpec], env: Mapping[str, str]) -> d
 
 
 def run_processes(argv: list[str] | None = None) -> int:
-    """``crm-up``: every service, its worker and the gateway as processes on PostgreSQL and RabbitMQ."""
+    """``crm-up``: every service, worker and the gateway as processes on PostgreSQL and RabbitMQ."""
     parser = argparse.ArgumentParser(prog="crm-up", description=run_processes.__doc__)
     parser.add_argument("--data-dir", default=os.environ.get("CRM_DATA_DIR", "var"))
     parser.add_argument("--port-offset", type=int, default=0)

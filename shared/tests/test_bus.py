@@ -92,7 +92,7 @@ def test_events_flow_from_outbox_to_handler_once(backend, running):
 
 
 def test_poison_message_is_dead_lettered_and_the_rest_keep_flowing(backend, running):
-    db, worker = running(*backend, delivery_limit=2)
+    db, _worker = running(*backend, delivery_limit=2)
     with db.transaction() as session:
         outbox.publish(session, "lead.captured", captured("poison"))
         for i in range(5):
@@ -118,7 +118,7 @@ def test_relay_resumes_after_the_broker_comes_back(pg_database, amqp_url, bus_na
         via_proxy = amqp_url.replace(
             f"{broker.hostname}:{broker.port or 5672}", f"127.0.0.1:{proxy.port}"
         )
-        db, worker = running(pg_database("probe"), via_proxy, bus_namespace)
+        db, _worker = running(pg_database("probe"), via_proxy, bus_namespace)
         proxy.down()
         with db.transaction() as session:
             for i in range(30):

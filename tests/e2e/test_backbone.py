@@ -1,4 +1,6 @@
-"""The backbone flow through the gateway: lead → customer → deal → order → payment → ticket → performance.
+"""The backbone flow through the gateway.
+
+Lead → customer → deal → order → payment → ticket → performance.
 
 Every step is a real state change in the owning service's own database,
 reached only through the gateway with a bearer token; every hand-over
