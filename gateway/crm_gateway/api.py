@@ -6,11 +6,11 @@ import uuid
 from typing import Any
 
 from flask import current_app, jsonify, request
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from crm_shared.auth import ADMIN
 from crm_shared.web import (
+    Blueprint,
     current_principal,
     db_session,
     idempotent,
@@ -22,6 +22,7 @@ from crm_shared.web import (
 from . import accounts
 from .models import Team, User
 from .schemas import (
+    JwksSchema,
     MeSchema,
     TeamInSchema,
     TeamListSchema,
@@ -91,6 +92,7 @@ def me() -> dict[str, Any]:
 
 @auth.get("/jwks.json")
 @public
+@auth.response(200, JwksSchema)
 @auth.doc(security=[])
 def jwks() -> Any:
     """The public keys that verify access tokens (JWKS)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshmallow as ma
 from marshmallow import fields, validate
 
 from crm_shared.auth import ROLES
@@ -106,3 +107,23 @@ class TeamListSchema(StrictSchema):
     """All teams."""
 
     items = fields.List(fields.Nested(TeamSchema), required=True)
+
+
+class JwkSchema(ma.Schema):
+    """One public key (RFC 7517)."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    kty = fields.String(required=True)
+    kid = fields.String(required=True)
+    alg = fields.String()
+    use = fields.String()
+    n = fields.String()
+    e = fields.String()
+
+
+class JwksSchema(StrictSchema):
+    """The public keys that verify access tokens."""
+
+    keys = fields.List(fields.Nested(JwkSchema), required=True)

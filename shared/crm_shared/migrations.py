@@ -13,11 +13,14 @@ Two migration streams live in each service's database:
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 
 from .db import ensure_database, make_engine
 from .service import ServiceSpec
@@ -45,11 +48,36 @@ def service_config(spec: ServiceSpec, url: str) -> Config:
     return _config(spec.migrations, url, "alembic_version")
 
 
+@contextmanager
+def _migration_lock(url: str, name: str) -> Iterator[None]:
+    # Many replicas may start at once (each pod runs migrate first); on
+    # PostgreSQL they queue on an advisory lock so one migrates at a time.
+    engine = make_engine(url)
+    try:
+        if engine.dialect.name != "postgresql":
+            yield
+            return
+        key = int.from_bytes(
+            hashlib.sha256(f"migrate:{name}".encode()).digest()[:8], "big", signed=True
+        )
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
+    finally:
+        engine.dispose()
+
+
 def upgrade(spec: ServiceSpec, url: str) -> None:
     """Create the database if missing and migrate both streams to their newest revision."""
     ensure_database(url)
-    command.upgrade(platform_config(url), "head")
-    command.upgrade(service_config(spec, url), "head")
+    with _migration_lock(url, spec.name):
+        command.upgrade(platform_config(url), "head")
+        command.upgrade(service_config(spec, url), "head")
 
 
 def revision(spec: ServiceSpec, url: str, message: str) -> None:

@@ -144,11 +144,11 @@ class ProblemSchema(ma.Schema):
     errors = fields.List(fields.Nested(FieldErrorSchema))
 
 
-class PageArgsSchema(ma.Schema):
-    """``limit`` and ``cursor`` of a list request."""
+class PageArgsSchema(StrictSchema):
+    """``limit`` and ``cursor`` of a list request; unknown parameters are refused.
 
-    class Meta:
-        unknown = ma.EXCLUDE
+    A misspelt filter (``?stauts=new``) must not quietly return everything.
+    """
 
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(load_default=None, validate=validate.Length(max=512))

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import hashlib
+import http
 import logging
 import threading
 import time
@@ -25,8 +26,10 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
+import flask_smorest
 from flask import Flask, Response, current_app, g, jsonify, request
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from marshmallow import ValidationError
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -34,6 +37,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from . import telemetry
@@ -152,10 +156,32 @@ def _http_problem(error: HTTPException) -> Problem:
     return problem
 
 
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint whose arguments obey their schema's ``unknown``.
+
+    webargs quietly drops unknown query parameters by default; ours refuse
+    them, so ``?stauts=new`` is an error rather than an unfiltered list.
+    """
+
+    ARGUMENTS_PARSER = FlaskParser(unknown=None)
+
+
 class CrmApi(Api):
     """flask-smorest's Api with problem details as the error format."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        # flask-smorest's own, but errors are documented as problem+json.
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Problem details", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return problem_response(_http_problem(error))

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
-from crm_shared.web import current_principal, db_session, service_context
+from crm_shared.web import Blueprint, current_principal, db_session, service_context
 
 from . import commands
 from .schemas import PerformanceArgsSchema, PerformanceSchema

@@ -5,9 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask_smorest import Blueprint
-
-from crm_shared.web import current_principal, db_session, idempotent
+from crm_shared.web import Blueprint, current_principal, db_session, idempotent
 
 from . import commands
 from .models import Ticket

@@ -1,0 +1,83 @@
+"""docker-compose.yml describes the same topology as the code (no Docker engine runs here)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crm_shared.config import env_prefix, load_settings
+from crm_shared.service import discover
+
+ROOT = Path(__file__).resolve().parents[2]
+SPECS = discover()
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+
+
+def environment(service: str) -> dict[str, str]:
+    env = {k: str(v) for k, v in SERVICES[service]["environment"].items()}
+    return {k: re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", v) for k, v in env.items()}
+
+
+def dockerfile(spec) -> Path:
+    return ROOT / ("gateway" if spec.name == "gateway" else f"services/{spec.name}") / "Dockerfile"
+
+
+def test_infrastructure_has_healthchecks():
+    for name in ("postgres", "rabbitmq"):
+        assert "healthcheck" in SERVICES[name]
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_each_service_has_migration_web_and_worker(name):
+    spec = SPECS[name]
+    assert SERVICES[f"{name}-migrate"]["command"] == ["python", "-m", spec.import_name, "migrate"]
+    assert SERVICES[f"{name}-worker"]["command"] == ["python", "-m", spec.import_name, "worker"]
+    for role in (name, f"{name}-worker"):
+        depends = SERVICES[role]["depends_on"]
+        assert depends["postgres"]["condition"] == "service_healthy"
+        assert depends["rabbitmq"]["condition"] == "service_healthy"
+        assert depends[f"{name}-migrate"]["condition"] == "service_completed_successfully"
+        assert "healthcheck" in SERVICES[role]
+    assert f":{spec.port}/readyz" in " ".join(SERVICES[name]["healthcheck"]["test"])
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_each_image_builds_the_right_app_from_files_that_exist(name):
+    spec = SPECS[name]
+    path = dockerfile(spec)
+    text = path.read_text()
+    assert SERVICES[name]["build"]["dockerfile"] == str(path.relative_to(ROOT))
+    for source in re.findall(r"^COPY (\S+)", text, re.M):
+        assert (ROOT / source).exists(), source
+    cmd = re.search(r"^CMD (\[.*\])$", text, re.M).group(1)
+    assert f"0.0.0.0:{spec.port}" in cmd and f"{spec.import_name}.app:create_app()" in cmd
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_each_container_environment_is_a_valid_configuration(name):
+    spec = SPECS[name]
+    env = environment(name)
+    settings = load_settings(name, env, extra=spec.extra_settings)
+    database = settings.database_url.rsplit("/", 1)[1]
+    assert database == f"crm_{name.replace('-', '_')}"
+    for other in SPECS:
+        if other != "gateway":
+            url = env[f"{env_prefix(other)}_URL"]
+            host, port = re.match(r"http://([a-z-]+):(\d+)", url).groups()
+            assert host in SERVICES and int(port) == SPECS[other].port
+
+
+def test_databases_are_not_shared():
+    urls = [environment(name)[f"{env_prefix(name)}_DATABASE_URL"] for name in SPECS]
+    assert len(set(urls)) == len(urls)
+
+
+def test_only_the_gateway_is_published_to_the_host():
+    exposed = {name for name, service in SERVICES.items() if "ports" in service}
+    assert exposed == {"gateway", "rabbitmq"}
+    assert shlex.split(SERVICES["gateway"]["ports"][0]) == ["8000:8000"]

@@ -1,0 +1,47 @@
+"""deploy/k8s describes every service with probes on the ports the code serves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crm_shared.service import discover
+
+ROOT = Path(__file__).resolve().parents[2]
+SPECS = discover()
+
+
+def manifests(name: str) -> dict[tuple[str, str], dict]:
+    documents = yaml.safe_load_all((ROOT / "deploy" / "k8s" / f"{name}.yaml").read_text())
+    return {(d["kind"], d["metadata"]["name"]): d for d in documents}
+
+
+def test_kustomization_lists_every_file():
+    kustomization = yaml.safe_load((ROOT / "deploy" / "k8s" / "kustomization.yaml").read_text())
+    assert set(kustomization["resources"]) == {"namespace.yaml"} | {f"{n}.yaml" for n in SPECS}
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_web_worker_and_service(name):
+    spec = SPECS[name]
+    found = manifests(name)
+    web = found[("Deployment", name)]["spec"]["template"]["spec"]
+    [migrate] = web["initContainers"]
+    assert migrate["command"] == ["python", "-m", spec.import_name, "migrate"]
+    [container] = web["containers"]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": spec.port}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": spec.port}
+    worker = found[("Deployment", f"{name}-worker")]["spec"]["template"]["spec"]["containers"][0]
+    assert worker["command"] == ["python", "-m", spec.import_name, "worker"]
+    health = {e["name"]: e.get("value") for e in worker["env"]}
+    port = int(next(v for k, v in health.items() if k.endswith("_WORKER_HEALTH_PORT")))
+    assert worker["readinessProbe"]["httpGet"]["port"] == port
+    assert found[("Service", name)]["spec"]["ports"][0]["port"] == spec.port
+
+
+def test_lead_intake_scales_out():
+    hpa = manifests("leads")[("HorizontalPodAutoscaler", "leads")]["spec"]
+    assert hpa["scaleTargetRef"]["name"] == "leads"
+    assert hpa["maxReplicas"] > hpa["minReplicas"] >= 2
