@@ -63,3 +63,19 @@ idempotency_keys = Table(
     Column("body", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime, nullable=False, index=True),
 )
+
+# Files a service keeps (uploads to import, visit photos). In the database,
+# so every process of the service, on any host, can read what another wrote.
+stored_files = Table(
+    "stored_files",
+    platform_metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("purpose", String(50), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_by", Uuid, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)

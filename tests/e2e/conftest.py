@@ -33,7 +33,8 @@ from crm_shared.service import discover
 from crm_shared.testing import delete_namespace
 
 ADMIN_PASSWORD = "e2e-admin-password"
-PORT_OFFSET = 10000
+# Helpers running e2e tests side by side set CRM_E2E_PORT_OFFSET to keep apart.
+PORT_OFFSET = int(os.environ.get("CRM_E2E_PORT_OFFSET", "10000"))
 BIN = Path(sys.executable).parent
 
 
