@@ -50,13 +50,15 @@ def publish(
         version=version,
         traceparent=current_traceparent(),
     )
+    # Values as parameters (not literals) keep the compiled INSERT cached.
     session.execute(
-        insert(outbox).values(
-            event_id=uuid.UUID(event.id),
-            event_type=event.type,
-            envelope=event.to_envelope(),
-            created_at=event.time,
-        )
+        insert(outbox),
+        {
+            "event_id": uuid.UUID(event.id),
+            "event_type": event.type,
+            "envelope": event.to_envelope(),
+            "created_at": event.time,
+        },
     )
     return event
 
@@ -161,3 +163,75 @@ class OutboxRelay:
                 continue
             if sent < self.batch_size:
                 stop.wait(self.idle_seconds)
+
+
+def publish_many(
+    session: Session,
+    event_type: str,
+    items: list[tuple[dict[str, Any], str | uuid.UUID | None]],
+    *,
+    version: int = 1,
+) -> list[Event]:
+    """Record many events of one type in ``session``'s transaction, in one statement.
+
+    Like :func:`publish` for each ``(data, subject)``, every event checked
+    against its contract, but written as one multi-row insert: a batch
+    capture or an import chunk pays one round trip, not one per event.
+    """
+    if not items:
+        return []
+    source = session.info.get("crm.service", "crm")
+    traceparent = current_traceparent()
+    events = [
+        new_event(
+            event_type,
+            data,
+            source=source,
+            subject=str(subject) if subject is not None else None,
+            version=version,
+            traceparent=traceparent,
+        )
+        for data, subject in items
+    ]
+    rows = [
+        {
+            "event_id": uuid.UUID(event.id),
+            "event_type": event.type,
+            "envelope": event.to_envelope(),
+            "created_at": event.time,
+        }
+        for event in events
+    ]
+    if len(rows) >= 50 and session.get_bind().dialect.name == "postgresql":
+        copy_rows(session, "outbox", list(rows[0]), rows, json_columns={"envelope"})
+    else:
+        session.execute(insert(outbox), rows)
+    return events
+
+
+def copy_rows(
+    session: Session,
+    table: str,
+    columns: list[str],
+    rows: list[dict[str, Any]],
+    *,
+    json_columns: set[str] = frozenset(),  # type: ignore[assignment]
+) -> None:
+    """Append ``rows`` to ``table`` with PostgreSQL's COPY, in ``session``'s transaction.
+
+    For bulk writes (imports, batches): COPY skips the per-parameter work a
+    multi-row INSERT costs in Python, several times faster for thousands of
+    rows. Values are adapted by psycopg; ``json_columns`` are sent as JSONB.
+    """
+    from psycopg.types.json import Jsonb
+
+    raw = session.connection().connection.driver_connection
+    names = ", ".join(f'"{c}"' for c in columns)
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    Jsonb(row[c]) if c in json_columns and row[c] is not None else row[c]
+                    for c in columns
+                ]
+            )

@@ -81,7 +81,12 @@ class AmountField(fields.Decimal):
     def __init__(self, *, currency_attr: str = "currency", **kwargs: Any) -> None:
         self.currency_attr = currency_attr
         kwargs.setdefault("metadata", {}).update(
-            {"description": "decimal amount as a string", "example": "1250.00"}
+            {
+                "type": "string",
+                "pattern": r"^-?[0-9]+(\.[0-9]+)?$",
+                "description": "decimal amount as a string",
+                "example": "1250.00",
+            }
         )
         super().__init__(as_string=True, allow_nan=False, **kwargs)
 

@@ -79,3 +79,45 @@ stored_files = Table(
     Column("created_by", Uuid, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# CSV imports as resumable jobs (see crm_shared.imports): progress and the
+# per-row report live here, committed with each chunk's rows, so a crashed
+# worker's successor resumes exactly where it stopped.
+import_jobs = Table(
+    "import_jobs",
+    platform_metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", String(50), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("encoding", String(20), nullable=False),
+    Column("file_id", Uuid, nullable=False),
+    Column("mapping", JSONType, nullable=False),
+    Column("options", JSONType, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("processed", Integer, nullable=False),
+    Column("imported", Integer, nullable=False),
+    Column("duplicates", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    Column("errors", JSONType, nullable=False),
+    Column("failure", String(500), nullable=True),
+    Column("created_by", Uuid, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime, nullable=True),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("lease_owner", String(100), nullable=True),
+    Column("lease_until", UTCDateTime, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Index("ix_import_jobs_kind_status", "kind", "status"),
+)
+
+# Fixed-window counters shared by every process of a service (crm_shared.ratelimit).
+rate_limit_counters = Table(
+    "rate_limit_counters",
+    platform_metadata,
+    Column("key", String(200), primary_key=True),
+    Column("window_start", BigInteger, primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("expires_at", BigInteger, nullable=False, index=True),
+)

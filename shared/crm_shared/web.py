@@ -35,7 +35,8 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
@@ -51,6 +52,7 @@ from .errors import (
     Conflict,
     Forbidden,
     Problem,
+    ServiceUnavailable,
     Unauthorized,
     ValidationFailed,
     field_errors,
@@ -118,6 +120,49 @@ def require_roles(*roles: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def body_limit(limit: int | str) -> Callable[[F], F]:
+    """Let ``view`` accept bodies up to ``limit`` bytes instead of the app's default.
+
+    ``limit`` is a number, or the name of a value in the service's
+    ``settings.extra`` (so operators can tune it). Werkzeug enforces it while
+    reading: a larger body is refused with 413 before it is read whole.
+    """
+
+    def decorate(view: F) -> F:
+        view._crm_body_limit = limit  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def install_overload_guard(app: Flask, max_in_flight: int, *, retry_after: int = 1) -> None:
+    """Answer 503 with ``Retry-After`` when this process already serves ``max_in_flight``.
+
+    Shedding load early keeps latency bounded for the requests admitted and
+    tells well-behaved clients when to come back, instead of letting a
+    campaign peak queue up until every request times out. Health checks are
+    never shed.
+    """
+    if max_in_flight <= 0:
+        return
+    slots = threading.BoundedSemaphore(max_in_flight)
+
+    @app.before_request
+    def _admit() -> None:
+        if not request.path.startswith("/api/"):
+            return
+        if not slots.acquire(blocking=False):
+            raise ServiceUnavailable(
+                "the service is at capacity; retry shortly", retry_after=retry_after
+            )
+        g._crm_admitted = True
+
+    @app.teardown_request
+    def _leave(_exc: BaseException | None) -> None:
+        if g.pop("_crm_admitted", False):
+            slots.release()
 
 
 def problem_response(problem: Problem) -> Response:
@@ -365,7 +410,50 @@ def _install_tracing(app: Flask, service: str) -> None:
             otel_context.detach(token)
 
 
+class _VerifiedTokens:
+    """Remembers verified tokens for a short while (at most ``ttl`` s, never past ``exp``).
+
+    A client sends the same token for its whole lifetime; verifying its RS256
+    signature and re-parsing it on every request is a measurable share of a
+    cheap request such as a lead capture. Only successes are remembered, for
+    at most a minute, so a key withdrawn from the JWKS stops working soon.
+    """
+
+    def __init__(self, ttl: float = 60.0, size: int = 10_000) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._items: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Principal | None:
+        found = self._items.get(token)
+        if found is None:
+            return None
+        if found[0] <= time.time():
+            with self._lock:
+                self._items.pop(token, None)
+            return None
+        return found[1]
+
+    def put(self, token: str, principal: Principal, expires: float) -> None:
+        with self._lock:
+            if len(self._items) >= self.size:
+                self._items.clear()  # crude, bounded; refilled from live traffic
+            self._items[token] = (min(time.time() + self.ttl, expires), principal)
+
+
+def _token_expiry(token: str) -> float:
+    import jwt
+
+    try:
+        return float(jwt.decode(token, options={"verify_signature": False}).get("exp", 0))
+    except Exception:
+        return 0.0
+
+
 def _install_auth(app: Flask, verifier: TokenVerifier) -> None:
+    verified = _VerifiedTokens()
+
     @app.before_request
     def _authenticate() -> None:
         endpoint = request.endpoint
@@ -380,7 +468,23 @@ def _install_auth(app: Flask, verifier: TokenVerifier) -> None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("a bearer token is required")
-        g.principal = verifier.verify(token.strip())
+        token = token.strip()
+        principal = verified.get(token)
+        if principal is None:
+            principal = verifier.verify(token)
+            verified.put(token, principal, _token_expiry(token))
+        g.principal = principal
+
+
+def _install_body_limits(app: Flask, settings: Settings) -> None:
+    @app.before_request
+    def _limit_body() -> None:
+        view = app.view_functions.get(request.endpoint or "")
+        limit = getattr(view, "_crm_body_limit", None)
+        if limit is not None:
+            request.max_content_length = (
+                int(settings.extra[limit]) if isinstance(limit, str) else int(limit)
+            )
 
 
 def _install_errors(app: Flask) -> None:
@@ -397,6 +501,13 @@ def _install_errors(app: Flask) -> None:
     def _unexpected(error: Exception) -> Response:
         if isinstance(error, HTTPException):
             return problem_response(_http_problem(error))
+        if isinstance(error, PoolTimeout | OperationalError):
+            # Database saturated or unreachable: nothing was committed, and
+            # the client may retry (503 + Retry-After) rather than give up.
+            log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
+            return problem_response(
+                ServiceUnavailable("the database is busy or unavailable; retry", retry_after=2)
+            )
         log.exception("unhandled error on %s %s", request.method, request.path)
         span = trace.get_current_span()
         trace_id = format(span.get_span_context().trace_id, "032x")
@@ -447,6 +558,7 @@ def create_service_app(
     for endpoint, view in list(app.view_functions.items()):
         if endpoint not in _ALWAYS_PUBLIC:
             app.view_functions[endpoint] = unit_of_work(view)
+    _install_body_limits(app, settings)
     _install_errors(app)
     _install_health(app, ctx)
     if spec.init_app is not None:
