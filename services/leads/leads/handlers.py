@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from crm_shared.events import Event, parse_time
 
+from .admin import record_win, upsert_member
 from .models import Lead, LeadActivity
 
 
@@ -31,4 +32,19 @@ def on_customer_recycled(session: Session, event: Event) -> None:
     )
 
 
-HANDLERS = {"customer.recycled": on_customer_recycled}
+def on_deal_won(session: Session, event: Event) -> None:
+    """Attribute the won deal to the campaign its lead came from."""
+    record_win(session, event)
+
+
+def on_user_changed(session: Session, event: Event) -> None:
+    """Keep the members copy (roles, team, active) that assignment works from."""
+    upsert_member(session, event)
+
+
+HANDLERS = {
+    "customer.recycled": on_customer_recycled,
+    "deal.won": on_deal_won,
+    "user.created": on_user_changed,
+    "user.updated": on_user_changed,
+}

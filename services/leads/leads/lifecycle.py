@@ -7,6 +7,17 @@ from crm_shared.errors import Conflict
 STATUSES = ("new", "contacted", "nurturing", "qualified", "disqualified")
 OPEN_STATUSES = frozenset({"new", "contacted", "nurturing"})
 CLOSED_STATUSES = frozenset({"qualified", "disqualified"})
+# Working statuses a rep moves a lead through by hand, in either direction.
+WORKING_MOVES: dict[str, frozenset[str]] = {
+    "new": frozenset({"contacted", "nurturing"}),
+    "contacted": frozenset({"nurturing"}),
+    "nurturing": frozenset({"contacted"}),
+}
+# Follow-up activities: a person acted on the lead (stops the response clock).
+FOLLOW_UPS = frozenset({"call", "email", "meeting", "note"})
+# Behaviour a prospect shows (feeds scoring).
+BEHAVIOURS = frozenset({"form_submit", "email_open", "email_click", "visit", "call", "meeting"})
+ACTIVITY_KINDS = tuple(sorted(FOLLOW_UPS | BEHAVIOURS))
 
 
 def check_can_close(status: str, target: str) -> None:
@@ -20,3 +31,20 @@ def check_can_close(status: str, target: str) -> None:
         raise ValueError(target)
     if status not in OPEN_STATUSES:
         raise Conflict(f"lead is already {status}", current_status=status)
+
+
+def check_can_move(status: str, target: str) -> None:
+    """Raise Conflict unless a rep may move a lead from ``status`` to ``target`` by hand."""
+    if status == target:
+        return
+    if status in CLOSED_STATUSES:
+        raise Conflict(f"lead is already {status}", current_status=status)
+    if target not in WORKING_MOVES.get(status, frozenset()):
+        raise Conflict(f"a {status} lead cannot become {target}", current_status=status)
+
+
+def status_after_follow_up(status: str, kind: str) -> str:
+    """A new lead somebody called, emailed or met is ``contacted``; others keep theirs."""
+    if status == "new" and kind in {"call", "email", "meeting"}:
+        return "contacted"
+    return status

@@ -1,21 +1,84 @@
 """The leads service as the shared runtime sees it."""
 
-from crm_shared.config import DEFAULT_PORTS
-from crm_shared.service import ServiceSpec
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+from flask import Flask
+
+from crm_shared.config import DEFAULT_PORTS, Env
+from crm_shared.service import Job, ServiceSpec
 
 from .models import metadata
 
 
-def _blueprints():  # imported late: routes pull in the whole app
-    from .api import blp
+def _settings(env: Env) -> dict[str, Any]:
+    return {
+        "default_region": env.str(
+            "CRM_LEADS_DEFAULT_REGION", "US", help="region for phone numbers without +country"
+        ).upper(),
+        "max_import_bytes": env.int(
+            "CRM_LEADS_MAX_IMPORT_BYTES", 50 * 1024 * 1024, min=1024, max=1024**3
+        ),
+        "max_import_rows": env.int("CRM_LEADS_MAX_IMPORT_ROWS", 500_000, min=1),
+        "max_batch_bytes": env.int("CRM_LEADS_MAX_BATCH_BYTES", 4 * 1024 * 1024, min=1024),
+        "max_in_flight": env.int("CRM_LEADS_MAX_IN_FLIGHT", 64, min=0),
+        "process_every": env.float("CRM_LEADS_PROCESS_EVERY", 0.2, min=0.01),
+        "import_chunk": env.int("CRM_LEADS_IMPORT_CHUNK", 1000, min=1, max=10000),
+        "trust_forwarded": env.bool("CRM_LEADS_TRUST_FORWARDED", True),
+    }
 
-    return [blp]
+
+def _blueprints():  # imported late: routes pull in the whole app
+    from .api import BLUEPRINTS
+
+    return BLUEPRINTS
 
 
 def _handlers():
     from .handlers import HANDLERS
 
     return HANDLERS
+
+
+def _init_app(app: Flask) -> None:
+    from crm_shared.web import install_overload_guard, service_context
+
+    install_overload_guard(app, service_context(app).settings.extra["max_in_flight"])
+
+
+def _import_leads(db: Any, settings: Any) -> int:
+    from crm_shared.imports import run_pending
+
+    from .importing import LeadImporter
+
+    return run_pending(
+        db,
+        LeadImporter(settings.extra["default_region"]),
+        worker_id=f"{socket.gethostname()}-{os.getpid()}",
+        chunk_size=settings.extra["import_chunk"],
+    )
+
+
+def _jobs() -> list[Job]:
+    from .processing import process_all, reassign_overdue, refresh_member_stats
+
+    every = float(os.environ.get("CRM_LEADS_PROCESS_EVERY", "0.2") or 0.2)
+    return [
+        Job("process-leads", every, process_all),
+        Job("import-leads", 1.0, _import_leads),
+        Job("reassign-overdue", 30.0, reassign_overdue),
+        Job("member-stats", 300.0, refresh_member_stats),
+    ]
+
+
+def _bootstrap(db: Any, settings: Any) -> None:
+    from .processing import seed_scoring_rules
+
+    with db.transaction() as session:
+        seed_scoring_rules(session)
 
 
 SERVICE = ServiceSpec(
@@ -25,6 +88,10 @@ SERVICE = ServiceSpec(
     metadata=metadata,
     blueprints=_blueprints,
     handlers=_handlers,
+    jobs=_jobs,
     port=DEFAULT_PORTS["leads"],
-    publishes=("lead.captured", "lead.qualified"),
+    extra_settings=_settings,
+    init_app=_init_app,
+    bootstrap=_bootstrap,
+    publishes=("lead.captured", "lead.assigned", "lead.qualified", "lead.disqualified"),
 )

@@ -1,0 +1,466 @@
+"""``make bench``: lead intake figures beside a bare reference, measured in one run.
+
+Starts real servers with the same settings as ``crm-up`` (gunicorn, gthread
+workers) on the local PostgreSQL and RabbitMQ, in throwaway databases and a
+throwaway bus namespace: the gateway, the leads web app and its worker, and
+the reference (``bench/reference.py``: minimal Flask + SQLAlchemy inserting
+the same row). Then measures:
+
+- single capture straight to the service, and the reference (target >= 90%);
+- single capture through the gateway (target >= 60% of straight);
+- p50 / p99 latency at a fixed offered rate (open loop);
+- batch capture (1,000 per request), leads per second;
+- a 100,000-row CSV import with duplicates, until the job is completed (target <= 15 s);
+- time from capture to ``lead.qualified`` consumed from RabbitMQ, with automatic qualification.
+
+Timings are printed, never asserted. Environment: CRM_BENCH_DATABASE_URL,
+CRM_BENCH_BROKER_URL, BENCH_SECONDS (per throughput run, default 10),
+BENCH_RATE (offered rate for latency, default 50/s: below saturation on a 2-core machine).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import load  # noqa: E402
+
+from crm_shared.bus import Topology, connect  # noqa: E402
+from crm_shared.db import drop_database  # noqa: E402
+from crm_shared.migrations import upgrade  # noqa: E402
+from crm_shared.service import discover  # noqa: E402
+from crm_shared.testing import delete_namespace  # noqa: E402
+
+PG = os.environ.get(
+    "CRM_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+AMQP = os.environ.get("CRM_BENCH_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+RATE = float(os.environ.get("BENCH_RATE", "50"))
+PYTHON = sys.executable
+PASSWORD = "bench-admin-password"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def gunicorn(port: int, app: str) -> list[str]:
+    # The same command crm-up runs (crm_shared.runner.process_table).
+    return [
+        PYTHON,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        os.environ.get("CRM_WEB_WORKERS", "2"),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        os.environ.get("CRM_WEB_THREADS", "8"),
+        "--graceful-timeout",
+        "10",
+        "--timeout",
+        "60",
+        app,
+    ]
+
+
+def wait_ready(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(url, timeout=2).status_code in (200, 404, 405):
+                return
+        time.sleep(0.3)
+    raise SystemExit(f"not ready: {url}")
+
+
+def machine_note() -> str:
+    load1, load5, _ = os.getloadavg()
+    top = subprocess.run(
+        ["ps", "-eo", "pcpu,comm", "--sort=-pcpu"], capture_output=True, text=True
+    ).stdout.splitlines()[1:8]
+    busy = ", ".join(" ".join(line.split()[::-1]) + "%" for line in top if line.strip())
+    return f"load average {load1:.2f} (1 min), {load5:.2f} (5 min); busiest: {busy}"
+
+
+def csv_rows(n: int, duplicates: int) -> bytes:
+    out = io.StringIO()
+    out.write("First Name,Last Name,Email,Company Name,Phone Number,Lifecycle Stage\n")
+    tag = uuid.uuid4().hex[:6]
+    for i in range(n - duplicates):
+        out.write(f"First{i},Last{i},imp-{tag}-{i}@example.com,Company {i % 997},,lead\n")
+    for i in range(duplicates):  # the same people again: dedup must catch them
+        out.write(f"First{i},Again,IMP-{tag}-{i}@example.com,Company,,lead\n")
+    return out.getvalue().encode()
+
+
+def main() -> int:
+    specs = discover()
+    run = uuid.uuid4().hex[:8]
+    urls = {
+        name: make_url(PG)
+        .set(database=f"crm_bench_{run}_{name}")
+        .render_as_string(hide_password=False)
+        for name in ("gateway", "leads", "reference")
+    }
+    ports = {name: free_port() for name in ("gateway", "leads", "reference", "worker")}
+    namespace = f"bench-{run}"
+    env = {
+        **os.environ,
+        "CRM_GATEWAY_DATABASE_URL": urls["gateway"],
+        "CRM_LEADS_DATABASE_URL": urls["leads"],
+        "BENCH_REFERENCE_DATABASE_URL": urls["reference"],
+        "CRM_BROKER_URL": AMQP,
+        "CRM_BUS_NAMESPACE": namespace,
+        "CRM_ADMIN_PASSWORD": PASSWORD,
+        "CRM_JWKS_URL": f"http://127.0.0.1:{ports['gateway']}/api/v1/auth/jwks.json",
+        "CRM_LEADS_URL": f"http://127.0.0.1:{ports['leads']}",
+        "CRM_LEADS_WORKER_HEALTH_PORT": str(ports["worker"]),
+        "CRM_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT / "bench"),
+    }
+    print(f"bench run {run}: preparing databases", flush=True)
+    os.environ.update(env)
+    from crm_shared.config import load_settings
+    from crm_shared.db import Database
+
+    for name, url in urls.items():
+        spec = specs["leads" if name == "reference" else name]
+        upgrade(spec, url)
+        if spec.bootstrap is not None and name != "reference":
+            db = Database(url, service=spec.name, pool_size=1)
+            spec.bootstrap(db, load_settings(spec.name, extra=spec.extra_settings))
+            db.dispose()
+    logs = Path(os.environ.get("BENCH_LOG_DIR", f"/tmp/crm-bench-{run}"))
+    logs.mkdir(parents=True, exist_ok=True)
+    commands = {
+        "gateway": gunicorn(ports["gateway"], "crm_gateway.app:create_app()"),
+        "leads": gunicorn(ports["leads"], "leads.app:create_app()"),
+        "reference": gunicorn(ports["reference"], "reference:create_app()"),
+        "leads-worker": [PYTHON, "-m", "leads", "worker"],
+    }
+    processes = {}
+    for name, command in commands.items():
+        out = open(logs / f"{name}.log", "wb")  # noqa: SIM115
+        processes[name] = subprocess.Popen(
+            command,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=ROOT,
+        )
+    try:
+        gateway = f"http://127.0.0.1:{ports['gateway']}"
+        leads = f"http://127.0.0.1:{ports['leads']}"
+        reference = f"http://127.0.0.1:{ports['reference']}"
+        wait_ready(gateway + "/readyz")
+        wait_ready(leads + "/readyz")
+        wait_ready(reference + "/api/v1/leads")
+        wait_ready(f"http://127.0.0.1:{ports['worker']}/readyz")
+        token = requests.post(
+            gateway + "/api/v1/auth/token",
+            json={"username": "admin", "password": PASSWORD},
+            timeout=10,
+        ).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        return measure(gateway, leads, reference, token, auth, urls, namespace)
+    finally:
+        for process in processes.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        for url in urls.values():
+            with contextlib.suppress(Exception):
+                drop_database(url)
+        with contextlib.suppress(Exception):
+            delete_namespace(AMQP, namespace, sorted(specs))
+        print(f"logs in {logs}")
+
+
+def measure(gateway, leads, reference, token, auth, urls, namespace) -> int:
+    path = "/api/v1/leads"
+    print("warming up", flush=True)
+    for target, tok in ((reference, None), (leads, token), (gateway, token)):
+        load.throughput(target, path, tok, processes=1, threads=4, seconds=2)
+    before = machine_note()
+    print(f"measuring single capture, {SECONDS:.0f} s per run", flush=True)
+    ref1 = load.throughput(reference, path, None, seconds=SECONDS)
+    direct1 = load.throughput(leads, path, token, seconds=SECONDS)
+    via = load.throughput(gateway, path, token, seconds=SECONDS)
+    ref2 = load.throughput(reference, path, None, seconds=SECONDS)
+    direct2 = load.throughput(leads, path, token, seconds=SECONDS)
+    ref_rps = (ref1["rps"] + ref2["rps"]) / 2
+    direct_rps = (direct1["rps"] + direct2["rps"]) / 2
+    errors = ref1["errors"] + ref2["errors"] + direct1["errors"] + direct2["errors"]
+    print(f"measuring latency at {RATE:.0f} req/s", flush=True)
+    lat_ref = load.latency(reference, path, None, rate=RATE, seconds=SECONDS)
+    lat_direct = load.latency(leads, path, token, rate=RATE, seconds=SECONDS)
+    lat_via = load.latency(gateway, path, token, rate=RATE, seconds=SECONDS)
+
+    print("measuring capture -> lead.qualified consumed", flush=True)
+    session = requests.Session()
+    rule = session.post(
+        leads + "/api/v1/scoring-rules",
+        json={
+            "name": "bench hot",
+            "kind": "attribute",
+            "field": "source",
+            "operator": "equals",
+            "value": "bench-hot",
+            "points": 100,
+        },
+        headers=auth,
+    )
+    assert rule.status_code == 201, rule.text
+    session.put(
+        leads + "/api/v1/scoring-rules/settings",
+        json={"auto_qualify": True, "threshold": 80},
+        headers=auth,
+    )
+    # Start from an idle pipeline: the leads and events of the throughput runs
+    # would otherwise queue ahead (processing and the relay are first in, first out).
+    drain_outbox(urls["leads"])
+    qualified = qualification_latency(leads, session, auth, namespace)
+    session.put(
+        leads + "/api/v1/scoring-rules/settings", json={"auto_qualify": False}, headers=auth
+    )
+
+    print("measuring batch capture", flush=True)
+    batches, size = 20, 1000
+    tag = uuid.uuid4().hex[:6]
+    started = time.monotonic()
+    for b in range(batches):
+        body = {
+            "leads": [
+                {
+                    "name": f"B{b}-{i}",
+                    "email": f"batch-{tag}-{b}-{i}@example.com",
+                    "company": "Batch Co",
+                }
+                for i in range(size)
+            ]
+        }
+        response = session.post(leads + "/api/v1/leads/batch", json=body, headers=auth, timeout=60)
+        assert response.status_code == 200 and response.json()["created"] == size, response.text
+    batch_lps = batches * size / (time.monotonic() - started)
+
+    engine = create_engine(urls["leads"])
+    print("letting the worker drain the scoring backlog before the import", flush=True)
+    drain_started = time.monotonic()
+    backlog = None
+    while time.monotonic() - drain_started < 120:
+        with engine.connect() as conn:
+            backlog = conn.execute(
+                text("SELECT count(*) FROM leads WHERE needs_processing")
+            ).scalar()
+        if not backlog:
+            break
+        time.sleep(1)
+    drained = time.monotonic() - drain_started
+
+    print("measuring the 100,000-row CSV import", flush=True)
+    data = csv_rows(100_000, 5_000)
+    started = time.monotonic()
+    response = session.post(
+        leads + "/api/v1/leads/imports",
+        files={"file": ("bench.csv", data, "text/csv")},
+        headers=auth,
+        timeout=120,
+    )
+    assert response.status_code == 202, response.text
+    job_id = response.json()["id"]
+    uploaded = time.monotonic() - started
+    job = response.json()
+    while job["status"] in ("pending", "running") and time.monotonic() - started < 600:
+        time.sleep(0.25)
+        job = session.get(f"{leads}/api/v1/leads/imports/{job_id}", headers=auth).json()
+    import_seconds = time.monotonic() - started
+
+    after = machine_note()
+
+    def ratio(a, b):
+        return f"{a / b:.0%}" if a and b else "-"
+
+    rows = [
+        (
+            "single capture, straight (req/s)",
+            f"{direct_rps:,.0f}",
+            f"{ref_rps:,.0f}",
+            ratio(direct_rps, ref_rps),
+            ">= 90% of reference",
+        ),
+        (
+            "single capture, via gateway (req/s)",
+            f"{via['rps']:,.0f}",
+            f"{direct_rps:,.0f} (straight)",
+            ratio(via["rps"], direct_rps),
+            ">= 60% of straight",
+        ),
+        (
+            f"latency @ {RATE:.0f} req/s straight p50/p99 (ms)",
+            f"{lat_direct['p50_ms']:.1f} / {lat_direct['p99_ms']:.1f}",
+            f"{lat_ref['p50_ms']:.1f} / {lat_ref['p99_ms']:.1f}",
+            "",
+            "",
+        ),
+        (
+            f"latency @ {RATE:.0f} req/s via gateway p50/p99 (ms)",
+            f"{lat_via['p50_ms']:.1f} / {lat_via['p99_ms']:.1f}",
+            "",
+            "",
+            "",
+        ),
+        (
+            "batch capture, 1,000 per request (leads/s)",
+            f"{batch_lps:,.0f}",
+            f"{ref_rps:,.0f} (single rows)",
+            "",
+            "",
+        ),
+        (
+            "100k-row CSV import with dedup (s)",
+            f"{import_seconds:.1f}",
+            f"{job['imported']:,} new, {job['duplicates']:,} dup, {job['failed']} failed",
+            f"{100_000 / import_seconds:,.0f} rows/s",
+            "<= 15 s",
+        ),
+        (
+            "capture -> lead.qualified consumed p50/p99 (ms)",
+            f"{qualified[0]:.0f} / {qualified[1]:.0f}",
+            "",
+            "",
+            "",
+        ),
+    ]
+    width = [max(len(r[i]) for r in rows) for i in range(5)]
+    header = ("figure", "leads", "reference", "ratio", "target")
+    width = [max(w, len(h)) for w, h in zip(width, header, strict=True)]
+    print()
+    for row in (header, tuple("-" * w for w in width), *rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, width, strict=True)))
+    print()
+    print(
+        f"non-2xx answers during throughput runs: {errors}; upload took {uploaded:.1f} s; "
+        f"scoring backlog drained in {drained:.0f} s (left: {backlog})"
+    )
+    print(f"machine before: {before}")
+    print(f"machine after:  {after}")
+    print(
+        json.dumps(
+            {
+                "direct_rps": direct_rps,
+                "reference_rps": ref_rps,
+                "gateway_rps": via["rps"],
+                "latency_direct": lat_direct,
+                "latency_reference": lat_ref,
+                "latency_gateway": lat_via,
+                "batch_lps": batch_lps,
+                "import_seconds": import_seconds,
+                "import_job": {
+                    k: job[k] for k in ("status", "total", "imported", "duplicates", "failed")
+                },
+                "qualified_ms": qualified,
+            }
+        )
+    )
+    return 0
+
+
+def drain_outbox(url: str, limit: float = 180) -> None:
+    """Wait until the worker has processed every lead and relayed every event."""
+    engine = create_engine(url)
+    deadline = time.monotonic() + limit
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                pending = conn.execute(
+                    text(
+                        "SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL)"
+                        " + (SELECT count(*) FROM leads WHERE needs_processing)"
+                    )
+                ).scalar()
+            if not pending:
+                return
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+
+
+def qualification_latency(leads, session, auth, namespace, n=30):
+    from kombu import Consumer, Queue
+
+    topology = Topology(namespace)
+    sent: dict[str, float] = {}
+    got: dict[str, float] = {}
+    with connect(AMQP) as conn:
+        topology.declare(conn, None, ())
+        queue = Queue(
+            f"{namespace}.bench-qualified",
+            exchange=topology.events,
+            routing_key="lead.qualified",
+            durable=False,
+            auto_delete=True,
+        )
+        queue(conn.default_channel).declare()
+
+        def on_message(message):
+            lead_id = json.loads(message.body)["data"]["lead_id"]
+            got.setdefault(lead_id, time.monotonic())
+            message.ack()
+
+        with Consumer(conn.default_channel, queues=[queue], on_message=on_message):
+            tag = uuid.uuid4().hex[:6]
+            for i in range(n):
+                t0 = time.monotonic()
+                response = session.post(
+                    leads + "/api/v1/leads",
+                    json={
+                        "name": f"Hot {i}",
+                        "email": f"hot-{tag}-{i}@example.com",
+                        "source": "bench-hot",
+                    },
+                    headers=auth,
+                )
+                sent[response.json()["id"]] = t0
+                end = time.monotonic() + 0.3
+                while time.monotonic() < end:
+                    with contextlib.suppress(TimeoutError, socket.timeout):
+                        conn.drain_events(timeout=0.05)
+            deadline = time.monotonic() + 30
+            while len(set(sent) & set(got)) < len(sent) and time.monotonic() < deadline:
+                with contextlib.suppress(TimeoutError, socket.timeout):
+                    conn.drain_events(timeout=0.2)
+    delays = sorted((got[k] - sent[k]) * 1000 for k in sent if k in got)
+    if not delays:
+        return (float("nan"), float("nan"))
+    return (delays[len(delays) // 2], delays[min(len(delays) - 1, int(0.99 * len(delays)))])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

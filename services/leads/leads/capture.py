@@ -1,0 +1,327 @@
+"""Capture: the intake hot path shared by every channel.
+
+A capture does the least a request must: normalise, check for an existing
+lead with the same email or phone, and write the lead, its first activity
+and its ``lead.captured`` event in the caller's transaction. Scoring,
+duplicate review and assignment are left to the worker
+(:mod:`leads.processing`), so intake stays cheap at a campaign peak.
+
+Dedup is race-free: live leads have unique normalised emails and phones
+(partial unique indexes); a capture inserts with ``ON CONFLICT DO NOTHING``
+and, when it lost to an existing or concurrently committed lead, records
+the capture as a touch on that lead instead of creating a second one.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, or_, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from crm_shared import outbox
+from crm_shared.db import utcnow
+from crm_shared.errors import Conflict
+
+from .models import Lead, LeadActivity
+from .normalise import TEXT_FIELDS, duplicate_key
+
+LEADS = Lead.__table__
+ACTIVITIES = LeadActivity.__table__
+# Every column a capture writes, so multi-row inserts have one shape.
+_COPIED = (*TEXT_FIELDS, "company_size")
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where a capture came from and who owns the result."""
+
+    channel: str
+    actor_id: uuid.UUID | None = None
+    owner_id: uuid.UUID | None = None
+    team_id: uuid.UUID | None = None
+    auto_assign: bool = False
+    source: str | None = None
+    campaign_id: uuid.UUID | None = None
+    source_id: uuid.UUID | None = None
+    utm: dict[str, Any] | None = None
+    form: bool = False  # a prospect filled a form (counts as behaviour for scoring)
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. the import job
+
+
+@dataclass(frozen=True)
+class Captured:
+    """What became of one capture: the lead it landed on and whether it is new."""
+
+    lead_id: uuid.UUID
+    created: bool
+    row: dict[str, Any] | None = None  # the inserted values, for answering at once
+
+
+def _insert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(LEADS)
+
+
+def _row(values: dict[str, Any], ctx: Context, now: datetime) -> dict[str, Any]:
+    row = {key: values.get(key) for key in _COPIED}
+    row.update(
+        id=uuid.uuid4(),
+        source=values.get("source") or ctx.source,
+        channel=values.get("channel") or ctx.channel,
+        campaign_id=values.get("campaign_id") or ctx.campaign_id,
+        source_id=ctx.source_id,
+        utm=ctx.utm,
+        status=values.get("status") or "new",
+        score=0,
+        score_reasons=[],
+        owner_id=None if ctx.auto_assign else ctx.owner_id,
+        team_id=None if ctx.auto_assign else ctx.team_id,
+        assigned_at=None if ctx.auto_assign or ctx.owner_id is None else now,
+        touches=1,
+        needs_processing=True,
+        auto_assign=ctx.auto_assign or ctx.owner_id is None,
+        duplicate_key=duplicate_key(values.get("name"), values.get("company")),
+        created_by=ctx.actor_id,
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
+    )
+    # Imported history may arrive already closed; it keeps that status (no event).
+    row["qualified_at"] = now if row["status"] == "qualified" else None
+    row["disqualified_at"] = now if row["status"] == "disqualified" else None
+    row["disqualified_reason"] = "imported as disqualified" if row["disqualified_at"] else None
+    return row
+
+
+def _insert_rows(session: Session, fresh: list[dict[str, Any]]) -> set[uuid.UUID]:
+    # Values go as parameters, not literals in the statement, so its
+    # compiled form is cached and reused on every capture.
+    statement = _insert(session).on_conflict_do_nothing().returning(LEADS.c.id)
+    if len(fresh) == 1:
+        return set(session.execute(statement, fresh[0]).scalars())
+    # Send only the columns some row fills: an import of names and emails
+    # should not bind forty NULLs per row.
+    used = [k for k in fresh[0] if any(row[k] is not None for row in fresh)]
+    if len(fresh) >= 50 and session.get_bind().dialect.name == "postgresql":
+        return _copy_insert(session, fresh, used)
+    params = [{k: row[k] for k in used} for row in fresh]
+    return set(session.execute(statement, params).scalars())
+
+
+def _insert_retrying(session: Session, fresh: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert the new rows; a batch that deadlocks with a concurrent one is retried.
+
+    A single row takes no savepoint (the hot path stays one statement); a
+    batch runs in one so a deadlock victim retries just its insert.
+    """
+    if len(fresh) == 1 or session.get_bind().dialect.name != "postgresql":
+        return _insert_rows(session, fresh)
+    for attempt in range(3):
+        try:
+            with session.begin_nested():
+                return _insert_rows(session, fresh)
+        except OperationalError as exc:
+            if attempt == 2 or getattr(exc.orig, "sqlstate", None) not in ("40P01", "40001"):
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+_JSON_COLUMNS = {"utm", "score_reasons"}
+
+
+def _copy_insert(session: Session, rows: list[dict[str, Any]], columns: list[str]) -> set:
+    """Bulk insert for imports and batches on PostgreSQL: COPY to a scratch table,
+    then one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` (dedup included)."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    session.execute(
+        text(
+            "CREATE TEMP TABLE IF NOT EXISTS capture_scratch (LIKE leads INCLUDING DEFAULTS)"
+            " ON COMMIT DELETE ROWS"
+        )
+    )
+    session.execute(text("DELETE FROM capture_scratch"))
+    outbox.copy_rows(session, "capture_scratch", columns, rows, json_columns=_JSON_COLUMNS)
+    inserted = session.execute(
+        text(
+            f"INSERT INTO leads ({names}) SELECT {names} FROM capture_scratch"
+            " ORDER BY email, phone ON CONFLICT DO NOTHING RETURNING id"
+        )
+    ).scalars()
+    return set(inserted)
+
+
+def captured_event(row: dict[str, Any]) -> dict[str, Any]:
+    """The ``lead.captured`` data for a new lead."""
+    return {
+        "lead_id": row["id"],
+        "name": row["name"],
+        "email": row["email"],
+        "phone": row["phone"],
+        "company": row["company"],
+        "source": row["source"],
+        "channel": row["channel"],
+        "campaign_id": row["campaign_id"],
+        "owner_id": row["owner_id"],
+        "team_id": row["team_id"],
+        "captured_at": row["created_at"],
+    }
+
+
+def _details(ctx: Context) -> dict[str, Any]:
+    details: dict[str, Any] = {"channel": ctx.channel}
+    if ctx.source:
+        details["source"] = ctx.source
+    if ctx.campaign_id:
+        details["campaign_id"] = str(ctx.campaign_id)
+    if ctx.form:
+        details["form"] = True
+    if ctx.utm:
+        details["utm"] = ctx.utm
+    details.update(ctx.extra)
+    return details
+
+
+def capture_many(session: Session, items: Sequence[dict[str, Any]], ctx: Context) -> list[Captured]:
+    """Capture cleaned leads (see :func:`leads.normalise.clean_lead`); one result per item.
+
+    Items matching a live lead, or an earlier item of the same call, by
+    email or phone become touches on that lead. Everything is written in
+    ``session``'s transaction with a handful of multi-row statements.
+    """
+    now = utcnow()
+    rows = [_row(values, ctx, now) for values in items]
+    # Within the call: a later item with a seen email or phone joins the first.
+    first_by_key: dict[tuple[str, str], int] = {}
+    same_as: dict[int, int] = {}
+    for index, row in enumerate(rows):
+        keys = [(k, row[k]) for k in ("email", "phone") if row[k]]
+        earlier = next((first_by_key[k] for k in keys if k in first_by_key), None)
+        if earlier is not None:
+            same_as[index] = earlier
+            continue
+        for key in keys:
+            first_by_key[key] = index
+    # Concurrent captures take the unique-index entries in one global order
+    # (email, then phone), so two batches sharing people wait for each other
+    # instead of deadlocking.
+    fresh = sorted(
+        (row for index, row in enumerate(rows) if index not in same_as),
+        key=lambda r: (r["email"] or "", r["phone"] or ""),
+    )
+    inserted: set[uuid.UUID] = set()
+    if fresh:
+        inserted = _insert_retrying(session, fresh)
+    # Rows that lost to a live lead (committed before, or concurrently).
+    lost = [row for row in fresh if row["id"] not in inserted]
+    existing: dict[tuple[str, str], uuid.UUID] = {}
+    if lost:
+        emails = [r["email"] for r in lost if r["email"]]
+        phones = [r["phone"] for r in lost if r["phone"]]
+        found = session.execute(
+            select(LEADS.c.id, LEADS.c.email, LEADS.c.phone).where(
+                LEADS.c.merged_into_id.is_(None),
+                or_(LEADS.c.email.in_(emails or [""]), LEADS.c.phone.in_(phones or [""])),
+            )
+        ).all()
+        for lead_id, email, phone in found:
+            if email:
+                existing[("email", email)] = lead_id
+            if phone:
+                existing[("phone", phone)] = lead_id
+    results: list[Captured] = []
+    landed: dict[int, uuid.UUID] = {}
+    for index, row in enumerate(rows):
+        if index in same_as:
+            target = landed[same_as[index]]
+            results.append(Captured(target, False))
+        elif row["id"] in inserted:
+            results.append(Captured(row["id"], True, row))
+        else:
+            target = existing.get(("email", row["email"])) or existing.get(("phone", row["phone"]))
+            if target is None:
+                # The conflicting lead vanished (merged meanwhile): let the client retry.
+                raise Conflict("a lead with this email or phone changed meanwhile; retry")
+            results.append(Captured(target, False))
+        landed[index] = results[-1].lead_id
+    _record(session, rows, results, ctx, now)
+    return results
+
+
+def _record(
+    session: Session,
+    rows: list[dict[str, Any]],
+    results: list[Captured],
+    ctx: Context,
+    now: datetime,
+) -> None:
+    details = _details(ctx)
+    activities = []
+    touched: dict[uuid.UUID, int] = {}
+    for row, result in zip(rows, results, strict=True):
+        if result.created:
+            activities.append(
+                {
+                    "id": uuid.uuid4(),
+                    "lead_id": result.lead_id,
+                    "kind": "captured",
+                    "note": None,
+                    "actor_id": ctx.actor_id,
+                    "occurred_at": now,
+                    "next_step": None,
+                    "next_step_at": None,
+                    "details": details,
+                }
+            )
+        else:
+            touched[result.lead_id] = touched.get(result.lead_id, 0) + 1
+            submitted = {k: row[k] for k in _COPIED if row.get(k) is not None}
+            activities.append(
+                {
+                    "id": uuid.uuid4(),
+                    "lead_id": result.lead_id,
+                    "kind": "touch",
+                    "note": "captured again; merged into this lead",
+                    "actor_id": ctx.actor_id,
+                    "occurred_at": now,
+                    "next_step": None,
+                    "next_step_at": None,
+                    "details": {**details, "submitted": submitted},
+                }
+            )
+    if len(activities) >= 50 and session.get_bind().dialect.name == "postgresql":
+        outbox.copy_rows(
+            session, "lead_activities", list(activities[0]), activities, json_columns={"details"}
+        )
+    elif activities:
+        session.execute(ACTIVITIES.insert(), activities[0] if len(activities) == 1 else activities)
+    if touched:
+        # A touch is news for scoring: have the worker look at the lead again.
+        session.execute(
+            LEADS.update()
+            .where(LEADS.c.id == bindparam("b_id"))
+            .values(
+                touches=LEADS.c.touches + bindparam("b_n"),
+                needs_processing=True,
+                last_activity_at=now,
+                updated_at=now,
+            ),
+            [{"b_id": lead_id, "b_n": n} for lead_id, n in sorted(touched.items())],
+        )
+    created = [r.row for r in results if r.created and r.row is not None]
+    if len(created) == 1:
+        outbox.publish(
+            session, "lead.captured", captured_event(created[0]), subject=created[0]["id"]
+        )
+    elif created:
+        outbox.publish_many(
+            session, "lead.captured", [(captured_event(r), r["id"]) for r in created]
+        )

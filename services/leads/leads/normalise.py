@@ -1,0 +1,161 @@
+"""Screening rules: how contact data is cleaned before it is stored or matched.
+
+Emails are lower-cased; phone numbers become E.164 through Google's
+libphonenumber (the ``phonenumbers`` package), reading numbers without a
+country code in the configured default region. Plain Python, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+import phonenumbers
+
+# One table of limits, read by the API schemas and the import validator alike.
+LIMITS: dict[str, int] = {
+    "name": 200,
+    "first_name": 100,
+    "last_name": 100,
+    "email": 320,
+    "phone": 40,
+    "mobile": 40,
+    "company": 200,
+    "title": 150,
+    "industry": 100,
+    "region": 100,
+    "country": 100,
+    "state": 100,
+    "city": 100,
+    "website": 300,
+    "source": 100,
+    "channel": 50,
+    "product_interest": 100,
+    "notes": 5000,
+}
+TEXT_FIELDS = tuple(LIMITS)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class FieldProblem(ValueError):
+    """A value a field cannot take; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def normalise_email(value: str | None) -> str | None:
+    """The email lower-cased and trimmed; None for blank; FieldProblem when malformed."""
+    if value is None:
+        return None
+    value = value.strip().lower()
+    if not value:
+        return None
+    if len(value) > LIMITS["email"] or not _EMAIL.match(value):
+        raise FieldProblem("email", "is not a valid email address")
+    return value
+
+
+def normalise_phone(value: str | None, region: str = "US", field: str = "phone") -> str | None:
+    """The number in E.164 (``+442079460958``); None for blank; FieldProblem when invalid."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if len(value) > LIMITS["phone"]:
+        raise FieldProblem(field, f"is longer than {LIMITS['phone']} characters")
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as exc:
+        raise FieldProblem(field, "is not a phone number") from exc
+    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+        raise FieldProblem(field, "is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub(r"[^\w\s]", " ", text)
+    return " ".join(text.split())
+
+
+_COMPANY_SUFFIXES = {"inc", "ltd", "llc", "gmbh", "plc", "co", "corp", "corporation", "limited"}
+
+
+def duplicate_key(name: str | None, company: str | None) -> str | None:
+    """A key equal for leads that are likely the same person at the same company.
+
+    Case, accents-as-composed, punctuation and legal suffixes (Inc, Ltd…) are
+    ignored; without both a name and a company there is no key.
+    """
+    if not name or not company:
+        return None
+    words = [w for w in _fold(company).split() if w not in _COMPANY_SUFFIXES]
+    if not words:
+        return None
+    return f"{_fold(name)}|{' '.join(words)}"[:300]
+
+
+def full_name(values: Mapping[str, Any]) -> str | None:
+    """``name``, or first and last name joined."""
+    name = (values.get("name") or "").strip()
+    if name:
+        return name
+    parts = [(values.get(k) or "").strip() for k in ("first_name", "last_name")]
+    joined = " ".join(p for p in parts if p)
+    return joined or None
+
+
+def clean_lead(
+    values: Mapping[str, Any], *, region: str = "US"
+) -> tuple[dict[str, Any], list[FieldProblem]]:
+    """Check and normalise raw lead values (an import row, a form post).
+
+    Returns the cleaned values and every problem found (field and reason);
+    the lead is usable only when the list is empty.
+    """
+    problems: list[FieldProblem] = []
+    clean: dict[str, Any] = {}
+    for key in TEXT_FIELDS:
+        raw = values.get(key)
+        if raw is None:
+            continue
+        text = str(raw).strip()
+        if not text:
+            continue
+        if len(text) > LIMITS[key]:
+            problems.append(FieldProblem(key, f"is longer than {LIMITS[key]} characters"))
+            continue
+        clean[key] = text
+    name = full_name(clean)
+    if not name:
+        if clean.get("email") or clean.get("company"):
+            name = clean.get("email") or clean.get("company")
+        else:
+            problems.append(FieldProblem("name", "is required (or first and last name)"))
+    if name:
+        clean["name"] = name[: LIMITS["name"]]
+    try:
+        clean["email"] = normalise_email(clean.get("email"))
+    except FieldProblem as problem:
+        problems.append(problem)
+    for key in ("phone", "mobile"):
+        try:
+            clean[key] = normalise_phone(clean.get(key), region, key)
+        except FieldProblem as problem:
+            problems.append(problem)
+    size = values.get("company_size")
+    if size not in (None, ""):
+        try:
+            number = int(str(size).replace(",", "").strip())
+            if number < 0:
+                raise ValueError
+            clean["company_size"] = number
+        except ValueError:
+            problems.append(FieldProblem("company_size", "is not a whole number of employees"))
+    return clean, problems
