@@ -1,4 +1,9 @@
-"""Events the customers service reacts to."""
+"""Events the customers service reacts to.
+
+Each handler runs once per event id (the inbox) and is idempotent by the
+business key as well: the same fact under another id, or facts arriving out
+of order, leave the same state.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from crm_shared.events import Event
 
+from . import insights
 from .commands import create_from_lead
 
 
@@ -14,4 +20,55 @@ def on_lead_qualified(session: Session, event: Event) -> None:
     create_from_lead(session, event.data)
 
 
-HANDLERS = {"lead.qualified": on_lead_qualified}
+def on_user(session: Session, event: Event) -> None:
+    """Keep the local copy of the gateway's users (teams, roles, active)."""
+    insights.upsert_user(session, event)
+
+
+def on_opportunity_created(session: Session, event: Event) -> None:
+    """An opportunity opened for a customer: the no-opportunity clock is satisfied."""
+    insights.refresh(session, insights.on_opportunity_created(session, event.data))
+
+
+def on_deal_won(session: Session, event: Event) -> None:
+    """A deal won: recycling exemptions, value and tier follow."""
+    insights.refresh(session, insights.on_deal_closed(session, event.data, won=True))
+
+
+def on_deal_lost(session: Session, event: Event) -> None:
+    """A deal lost: the customer may no longer be exempt from recycling."""
+    insights.refresh(session, insights.on_deal_closed(session, event.data, won=False))
+
+
+def on_order_created(session: Session, event: Event) -> None:
+    """An order, for the 360° view."""
+    insights.on_order_created(session, event.data)
+
+
+def on_payment_received(session: Session, event: Event) -> None:
+    """A payment: the 360° view and the tier follow."""
+    insights.refresh(session, insights.on_payment_received(session, event.data))
+
+
+def on_ticket_opened(session: Session, event: Event) -> None:
+    """A ticket opened: open tickets weigh on the tier."""
+    insights.refresh(session, insights.on_ticket(session, event.data, closed=False))
+
+
+def on_ticket_closed(session: Session, event: Event) -> None:
+    """A ticket closed with a satisfaction score: the tier follows."""
+    insights.refresh(session, insights.on_ticket(session, event.data, closed=True))
+
+
+HANDLERS = {
+    "lead.qualified": on_lead_qualified,
+    "user.created": on_user,
+    "user.updated": on_user,
+    "opportunity.created": on_opportunity_created,
+    "deal.won": on_deal_won,
+    "deal.lost": on_deal_lost,
+    "order.created": on_order_created,
+    "payment.received": on_payment_received,
+    "ticket.opened": on_ticket_opened,
+    "ticket.closed": on_ticket_closed,
+}
