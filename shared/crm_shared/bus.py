@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import suppress
@@ -95,10 +96,14 @@ class Topology:
             self.dead_queue(service)(channel).declare()
 
 
-def connect(url: str, *, heartbeat: int = 0) -> Connection:
-    """A kombu connection; on AMQP every publish waits for the broker's confirm."""
+def connect(url: str, *, heartbeat: int = 0, confirm_each: bool = True) -> Connection:
+    """A kombu connection; on AMQP every publish waits for the broker's confirm.
+
+    ``confirm_each=False`` leaves confirms to the caller (the batch publisher
+    turns them on for its channel and waits once per batch).
+    """
     options: dict[str, Any] = {}
-    if url.startswith(("amqp", "pyamqp")):
+    if url.startswith(("amqp", "pyamqp")) and confirm_each:
         options["confirm_publish"] = True
     return Connection(url, transport_options=options, connect_timeout=5, heartbeat=heartbeat)
 
@@ -108,11 +113,23 @@ def is_amqp(connection: Connection) -> bool:
     return connection.transport.driver_type == "amqp"
 
 
-class Publisher:
-    """Publishes envelopes to ``crm.events`` and waits for each confirm.
+class PublishFailed(RuntimeError):
+    """A batch was not wholly confirmed; its first ``confirmed`` events were."""
 
-    Not thread-safe: each thread that publishes keeps its own. A failed
-    publish drops the connection so the next call reconnects.
+    def __init__(self, confirmed: int, reason: str) -> None:
+        super().__init__(reason)
+        self.confirmed = confirmed
+
+
+class Publisher:
+    """Publishes envelopes to ``crm.events``; nothing counts as sent until confirmed.
+
+    :meth:`send` waits for each event's confirm; :meth:`send_many` publishes
+    a whole batch and then waits once for the broker to confirm all of it,
+    which is what lets the relay keep up with a bulk import.
+
+    Not thread-safe: each thread that publishes keeps its own. A failure
+    drops the connection so the next call reconnects.
     """
 
     def __init__(self, url: str, topology: Topology, *, timeout: float = 10.0) -> None:
@@ -121,6 +138,11 @@ class Publisher:
         self.timeout = timeout
         self._connection: Connection | None = None
         self._producer: Producer | None = None
+        self._batch_connection: Connection | None = None
+        self._next_tag = 1
+        self._acked: set[int] = set()
+        self._nacked: set[int] = set()
+        self._acked_upto = 0
 
     def _ensure(self) -> Producer:
         if self._producer is None:
@@ -148,13 +170,99 @@ class Publisher:
             self.close()
             raise
 
+    def _batch_channel(self) -> Any:
+        if self._batch_connection is None:
+            connection = connect(self.url, confirm_each=False)
+            connection.ensure_connection(max_retries=1)
+            self.topology.declare(connection, None, ())
+            channel = connection.default_channel
+            channel.confirm_select()
+            channel.events["basic_ack"].add(self._on_ack)
+            channel.events["basic_nack"].add(self._on_nack)
+            self._batch_connection = connection
+            self._next_tag = 1
+            self._acked, self._nacked, self._acked_upto = set(), set(), 0
+        return self._batch_connection.default_channel
+
+    def _on_ack(self, tag: int, multiple: bool) -> None:
+        if multiple:
+            self._acked_upto = max(self._acked_upto, tag)
+        else:
+            self._acked.add(tag)
+
+    def _on_nack(self, tag: int, multiple: bool) -> None:
+        self._nacked.add(tag)
+        if multiple:  # every unconfirmed tag up to this one was refused
+            self._nacked.update(range(self._acked_upto + 1, tag))
+
+    def _confirmed(self, tag: int) -> bool:
+        return tag <= self._acked_upto or tag in self._acked
+
+    def _settled(self, first: int, last: int) -> bool:
+        # Brokers confirm in order, mostly with multiple=True: check the
+        # cheap case first, then each tag.
+        if self._acked_upto >= last:
+            return True
+        return all(self._confirmed(t) or t in self._nacked for t in range(first, last + 1))
+
+    def send_many(self, envelopes: list[dict[str, Any]]) -> None:
+        """Publish a batch persistently; raise :class:`PublishFailed` unless all confirmed."""
+        if not envelopes:
+            return
+        if not self.url.startswith(("amqp", "pyamqp")):
+            for index, envelope in enumerate(envelopes):
+                try:
+                    self.send(envelope)
+                except Exception as exc:
+                    raise PublishFailed(index, str(exc)) from exc
+            return
+        first = last = self._next_tag
+        try:
+            channel = self._batch_channel()
+            first = self._next_tag
+            exchange = self.topology.events.name
+            for envelope in envelopes:
+                message = channel.prepare_message(
+                    json.dumps(envelope, separators=(",", ":")),
+                    content_type=CONTENT_TYPE,
+                    content_encoding="utf-8",
+                    properties={"delivery_mode": 2, "message_id": envelope["id"]},
+                )
+                channel.basic_publish(message, exchange=exchange, routing_key=envelope["type"])
+                self._next_tag += 1
+            last = self._next_tag - 1
+            deadline = time.monotonic() + self.timeout
+            assert self._batch_connection is not None
+            while not self._settled(first, last):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("the broker did not confirm the batch in time")
+                self._batch_connection.drain_events(timeout=remaining)
+        except Exception as exc:
+            confirmed = 0
+            for tag in range(first, self._next_tag):
+                if not self._confirmed(tag):
+                    break
+                confirmed += 1
+            self.close()
+            raise PublishFailed(confirmed, f"{type(exc).__name__}: {exc}") from exc
+        refused = [t for t in range(first, last + 1) if t in self._nacked]
+        if refused:
+            confirmed = refused[0] - first
+            self._nacked.difference_update(refused)
+            raise PublishFailed(confirmed, "the broker refused (nacked) part of the batch")
+        # Forget tags this batch no longer needs.
+        self._acked = {t for t in self._acked if t > last}
+
     def close(self) -> None:
-        """Drop the connection."""
-        if self._connection is not None:
-            with suppress(Exception):  # already broken; nothing to release
-                self._connection.release()
+        """Drop the connections."""
+        for connection in (self._connection, self._batch_connection):
+            if connection is not None:
+                with suppress(Exception):  # already broken; nothing to release
+                    connection.release()
         self._connection = None
         self._producer = None
+        self._batch_connection = None
 
 
 # Errors that say the database, not the event, is at fault: the message is

@@ -134,7 +134,7 @@ def _engine_options(url: str, pool_size: int) -> dict[str, Any]:
     return {
         "pool_size": pool_size,
         "max_overflow": pool_size,
-        "pool_pre_ping": True,
+        "pool_pre_ping": False,
         "pool_recycle": 1800,
         "connect_args": {"connect_timeout": 5},
     }

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from .bus import PublishFailed
 from .db import Database, utcnow
 from .events import Event, new_event
 from .tables import outbox
@@ -29,18 +30,18 @@ from .telemetry import current_traceparent
 log = logging.getLogger(__name__)
 
 
-def publish(
+def prepare(
     session: Session,
     event_type: str,
     data: dict[str, Any],
     *,
     subject: str | uuid.UUID | None = None,
     version: int = 1,
-) -> Event:
-    """Record an event in the outbox as part of ``session``'s transaction.
+) -> dict[str, Any]:
+    """The outbox row of an event, checked against its contract, not yet written.
 
-    The data is checked against the event's contract here, so a change that
-    would emit a malformed event fails before anything is committed.
+    For a service that writes the row itself as part of a larger statement
+    (a capture's single round trip); everyone else calls :func:`publish`.
     """
     event = new_event(
         event_type,
@@ -50,17 +51,32 @@ def publish(
         version=version,
         traceparent=current_traceparent(),
     )
+    return {
+        "event_id": uuid.UUID(event.id),
+        "event_type": event.type,
+        "envelope": event.to_envelope(),
+        "created_at": event.time,
+    }
+
+
+def publish(
+    session: Session,
+    event_type: str,
+    data: dict[str, Any],
+    *,
+    subject: str | uuid.UUID | None = None,
+    version: int = 1,
+) -> dict[str, Any]:
+    """Record an event in the outbox as part of ``session``'s transaction.
+
+    The data is checked against the event's contract here, so a change that
+    would emit a malformed event fails before anything is committed.
+    Returns the outbox row (its ``envelope`` is the CloudEvents document).
+    """
+    row = prepare(session, event_type, data, subject=subject, version=version)
     # Values as parameters (not literals) keep the compiled INSERT cached.
-    session.execute(
-        insert(outbox),
-        {
-            "event_id": uuid.UUID(event.id),
-            "event_type": event.type,
-            "envelope": event.to_envelope(),
-            "created_at": event.time,
-        },
-    )
-    return event
+    session.execute(insert(outbox), row)
+    return row
 
 
 def pending_stats(db: Database) -> dict[str, Any]:
@@ -93,12 +109,14 @@ class OutboxRelay:
         db: Database,
         send: Callable[[dict[str, Any]], None],
         *,
+        send_many: Callable[[list[dict[str, Any]]], None] | None = None,
         batch_size: int = 200,
         idle_seconds: float = 0.05,
         retention: timedelta = timedelta(days=7),
     ) -> None:
         self.db = db
         self.send = send
+        self.send_many = send_many
         self.batch_size = batch_size
         self.idle_seconds = idle_seconds
         self.retention = retention
@@ -120,13 +138,21 @@ class OutboxRelay:
             ).all()
             sent: list[int] = []
             error: BaseException | None = None
-            for seq, envelope in rows:
+            if self.send_many is not None:
                 try:
-                    self.send(envelope)
-                except Exception as exc:  # broker gone or nacked: keep the rest pending
+                    self.send_many([envelope for _seq, envelope in rows])
+                    sent = [seq for seq, _envelope in rows]
+                except PublishFailed as exc:  # the confirmed prefix counts as sent
+                    sent = [seq for seq, _envelope in rows[: exc.confirmed]]
                     error = exc
-                    break
-                sent.append(seq)
+            else:
+                for seq, envelope in rows:
+                    try:
+                        self.send(envelope)
+                    except Exception as exc:  # broker gone or nacked: keep the rest pending
+                        error = exc
+                        break
+                    sent.append(seq)
             if sent:
                 conn.execute(
                     update(outbox).where(outbox.c.seq.in_(sent)).values(published_at=utcnow())

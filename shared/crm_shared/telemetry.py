@@ -25,6 +25,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased
 
 current_service: contextvars.ContextVar[str] = contextvars.ContextVar(
     "crm_current_service", default="crm"
@@ -69,8 +70,15 @@ def tracer(service: str) -> trace.Tracer:
     with _lock:
         provider = _providers.get(service)
         if provider is None:
-            provider = TracerProvider(resource=Resource.create({"service.name": f"crm-{service}"}))
-            for processor in _shared_processors():
+            processors = _shared_processors()
+            # With nowhere to export spans, recording them is pure cost: spans
+            # are then created unsampled, which still carries the trace id
+            # through HTTP, the outbox and the bus (and X-Trace-Id).
+            sampler = ParentBased(ALWAYS_ON if processors else ALWAYS_OFF)
+            provider = TracerProvider(
+                resource=Resource.create({"service.name": f"crm-{service}"}), sampler=sampler
+            )
+            for processor in processors:
                 provider.add_span_processor(processor)
             _providers[service] = provider
     return provider.get_tracer(f"crm.{service}")

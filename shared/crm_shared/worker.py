@@ -44,6 +44,7 @@ class Worker:
         self.relay = OutboxRelay(
             self.db,
             self.publisher.send,
+            send_many=self.publisher.send_many,
             batch_size=self.settings.relay_batch_size,
             idle_seconds=self.settings.relay_idle_seconds,
         )

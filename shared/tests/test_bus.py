@@ -177,3 +177,23 @@ def test_concurrent_deliveries_of_one_event_apply_once(pg_database, probe_db):
         thread.join()
     assert sorted(results) == [False, False, False, True]
     assert count_items(db) == 1
+
+
+def test_a_partly_confirmed_batch_marks_only_its_confirmed_prefix(tmp_path, probe_db):
+    from crm_shared.bus import PublishFailed
+
+    db = probe_db(f"sqlite:///{tmp_path / 'batch.db'}")
+    with db.transaction() as session:
+        for i in range(5):
+            outbox.publish(session, "lead.captured", captured(f"b{i}"))
+    batches: list[int] = []
+
+    def half(envelopes):
+        batches.append(len(envelopes))
+        raise PublishFailed(2, "broker went away")
+
+    relay = OutboxRelay(db, lambda e: None, send_many=half)
+    with pytest.raises(PublishFailed):
+        relay.run_once()
+    assert batches == [5]
+    assert pending_stats(db)["pending"] == 3

@@ -44,6 +44,7 @@ from .schemas import (
     ExportArgsSchema,
     FormReceiptSchema,
     ImportArgsSchema,
+    LeadCapturedSchema,
     LeadInSchema,
     LeadListArgsSchema,
     LeadPageSchema,
@@ -98,8 +99,10 @@ def _region() -> str:
 @blp.post("")
 @idempotent
 @blp.arguments(LeadInSchema())  # an instance: webargs would build one per request
-@blp.response(201, LeadSchema)
-@blp.alt_response(200, schema=LeadSchema, description="matched an existing lead: merged into it")
+@blp.response(201, LeadCapturedSchema)
+@blp.alt_response(
+    200, schema=LeadCapturedSchema, description="matched an existing lead: merged into it"
+)
 def create_lead(data: dict[str, Any]) -> Any:
     """Capture a lead (honours Idempotency-Key); a known email or phone merges into its lead."""
     lead, created = commands.capture_one(db_session(), current_principal(), data, _region())

@@ -141,6 +141,29 @@ class LeadSchema(StrictSchema):
     disqualified_reason = fields.String(allow_none=True)
 
 
+class LeadCapturedSchema(StrictSchema):
+    """What a capture answers: the lead it landed on, in brief (GET it for everything).
+
+    Kept short on purpose: at a campaign peak, serialising forty fields per
+    capture is a measurable share of the intake's CPU.
+    """
+
+    id = fields.UUID(dump_only=True)
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    company = fields.String(allow_none=True)
+    source = fields.String(allow_none=True)
+    channel = fields.String(allow_none=True)
+    campaign_id = fields.UUID(allow_none=True)
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    owner_id = fields.UUID(allow_none=True)
+    team_id = fields.UUID(allow_none=True)
+    touches = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
 SORTS = ("-created_at", "created_at", "-score", "score")
 
 
