@@ -328,6 +328,26 @@ def get_job(session: Session, kind: str, job_id: uuid.UUID) -> dict[str, Any]:
     return dict(row._mapping)
 
 
+def in_progress(db: Database, kind: str) -> bool:
+    """Whether a job of ``kind`` is being worked on right now (a live lease).
+
+    Services use it to let a bulk import have the worker to itself: work a
+    job would otherwise compete with (scoring each new row) can wait a few
+    seconds and then catch up in larger, cheaper batches.
+    """
+    with db.reading() as session:
+        found = session.scalar(
+            select(import_jobs.c.id)
+            .where(
+                import_jobs.c.kind == kind,
+                import_jobs.c.status == "running",
+                import_jobs.c.lease_until > utcnow(),
+            )
+            .limit(1)
+        )
+    return found is not None
+
+
 def _claim(db: Database, kind: str, worker_id: str, lease: timedelta) -> uuid.UUID | None:
     now = utcnow()
     with db.transaction() as session:

@@ -22,7 +22,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, text
+from sqlalchemy import bindparam, column, func, literal, or_, select, table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -106,7 +106,7 @@ def _row(values: dict[str, Any], ctx: Context, now: datetime) -> dict[str, Any]:
 _LEAD_PARAMS = tuple(_row({"name": ""}, Context(channel="api"), utcnow()))
 
 
-def _insert_rows(session: Session, fresh: list[dict[str, Any]]) -> set[uuid.UUID]:
+def _insert_rows(session: Session, fresh: list[dict[str, Any]], ctx: Context) -> set[uuid.UUID]:
     # Values go as parameters, not literals in the statement, so its
     # compiled form is cached and reused on every capture.
     statement = _insert(session).on_conflict_do_nothing().returning(LEADS.c.id)
@@ -116,23 +116,23 @@ def _insert_rows(session: Session, fresh: list[dict[str, Any]]) -> set[uuid.UUID
     # should not bind forty NULLs per row.
     used = [k for k in fresh[0] if any(row[k] is not None for row in fresh)]
     if len(fresh) >= 50 and session.get_bind().dialect.name == "postgresql":
-        return _copy_insert(session, fresh, used)
+        return _copy_insert(session, fresh, used, ctx)
     params = [{k: row[k] for k in used} for row in fresh]
     return set(session.execute(statement, params).scalars())
 
 
-def _insert_retrying(session: Session, fresh: list[dict[str, Any]]) -> set[uuid.UUID]:
+def _insert_retrying(session: Session, fresh: list[dict[str, Any]], ctx: Context) -> set[uuid.UUID]:
     """Insert the new rows; a batch that deadlocks with a concurrent one is retried.
 
     A single row takes no savepoint (the hot path stays one statement); a
     batch runs in one so a deadlock victim retries just its insert.
     """
     if len(fresh) == 1 or session.get_bind().dialect.name != "postgresql":
-        return _insert_rows(session, fresh)
+        return _insert_rows(session, fresh, ctx)
     for attempt in range(3):
         try:
             with session.begin_nested():
-                return _insert_rows(session, fresh)
+                return _insert_rows(session, fresh, ctx)
         except OperationalError as exc:
             if attempt == 2 or getattr(exc.orig, "sqlstate", None) not in ("40P01", "40001"):
                 raise
@@ -143,10 +143,17 @@ def _insert_retrying(session: Session, fresh: list[dict[str, Any]]) -> set[uuid.
 _JSON_COLUMNS = {"utm", "score_reasons"}
 
 
-def _copy_insert(session: Session, rows: list[dict[str, Any]], columns: list[str]) -> set:
-    """Bulk insert for imports and batches on PostgreSQL: COPY to a scratch table,
-    then one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` (dedup included)."""
-    names = ", ".join(f'"{c}"' for c in columns)
+def _copy_insert(
+    session: Session, rows: list[dict[str, Any]], columns: list[str], ctx: Context
+) -> set[uuid.UUID]:
+    """Bulk capture on PostgreSQL, for imports and batches.
+
+    COPY puts the rows in a scratch table; then one statement inserts the new
+    leads (``ON CONFLICT DO NOTHING``: dedup against live leads included) and,
+    from exactly the rows it inserted, their ``captured`` activities and
+    their ``lead.captured`` events, built by the database. Per row, Python
+    only prepares the COPY line.
+    """
     session.execute(
         text(
             "CREATE TEMP TABLE IF NOT EXISTS capture_scratch (LIKE leads INCLUDING DEFAULTS)"
@@ -155,13 +162,75 @@ def _copy_insert(session: Session, rows: list[dict[str, Any]], columns: list[str
     )
     session.execute(text("DELETE FROM capture_scratch"))
     outbox.copy_rows(session, "capture_scratch", columns, rows, json_columns=_JSON_COLUMNS)
-    inserted = session.execute(
-        text(
-            f"INSERT INTO leads ({names}) SELECT {names} FROM capture_scratch"
-            " ORDER BY email, phone ON CONFLICT DO NOTHING RETURNING id"
+    return set(session.execute(_bulk_statement(tuple(columns)), _bulk_params(ctx)).scalars())
+
+
+_EVENT_COLUMNS = (
+    "id",
+    "name",
+    "email",
+    "phone",
+    "company",
+    "source",
+    "channel",
+    "campaign_id",
+    "owner_id",
+    "team_id",
+    "created_at",
+)
+
+
+@lru_cache(maxsize=32)
+def _bulk_statement(columns: tuple[str, ...]) -> Any:
+    scratch = table("capture_scratch", *(column(c) for c in columns))
+    order = [scratch.c[c] for c in ("email", "phone") if c in columns]
+    new_leads = (
+        postgresql.insert(LEADS)
+        .from_select(list(columns), select(*(scratch.c[c] for c in columns)).order_by(*order))
+        .on_conflict_do_nothing()
+        .returning(*(LEADS.c[c] for c in _EVENT_COLUMNS))
+        .cte("new_leads")
+    )
+    activities = (
+        ACTIVITIES.insert()
+        .from_select(
+            ["id", "lead_id", "kind", "actor_id", "occurred_at", "details"],
+            select(
+                func.gen_random_uuid(),
+                new_leads.c.id,
+                literal("captured"),
+                bindparam("actor_id", type_=ACTIVITIES.c.actor_id.type),
+                new_leads.c.created_at,
+                bindparam("details", type_=ACTIVITIES.c.details.type),
+            ),
         )
-    ).scalars()
-    return set(inserted)
+        .cte("new_activities")
+    )
+    source = select(func.gen_random_uuid().label("event_id"), *new_leads.c).subquery("fresh")
+    stamp = func.to_char(func.timezone("UTC", source.c.created_at), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+    data = {name: source.c[name] for name in _EVENT_COLUMNS if name not in ("id", "created_at")}
+    envelope = outbox.envelope_sql(
+        "lead.captured",
+        {"lead_id": source.c.id, **data, "captured_at": stamp},
+        event_id=source.c.event_id,
+        subject=source.c.id,
+        time=source.c.created_at,
+        source="leads",
+        traceparent=None,
+    )
+    events = (
+        outbox.outbox.insert()
+        .from_select(
+            ["event_id", "event_type", "envelope", "created_at"],
+            select(source.c.event_id, literal("lead.captured"), envelope, source.c.created_at),
+        )
+        .cte("new_events")
+    )
+    return select(new_leads.c.id).add_cte(activities).add_cte(events)
+
+
+def _bulk_params(ctx: Context) -> dict[str, Any]:
+    return {"actor_id": ctx.actor_id, "details": _details(ctx)}
 
 
 def captured_event(row: dict[str, Any]) -> dict[str, Any]:
@@ -322,7 +391,7 @@ def capture_many(session: Session, items: Sequence[dict[str, Any]], ctx: Context
     )
     inserted: set[uuid.UUID] = set()
     if fresh:
-        inserted = _insert_retrying(session, fresh)
+        inserted = _insert_retrying(session, fresh, ctx)
     # Rows that lost to a live lead (committed before, or concurrently).
     lost = [row for row in fresh if row["id"] not in inserted]
     existing: dict[tuple[str, str], uuid.UUID] = {}
@@ -355,7 +424,9 @@ def capture_many(session: Session, items: Sequence[dict[str, Any]], ctx: Context
                 raise Conflict("a lead with this email or phone changed meanwhile; retry")
             results.append(Captured(target, False))
         landed[index] = results[-1].lead_id
-    _record(session, rows, results, ctx, now)
+    # The bulk statement already wrote new leads' activities and events.
+    written = len(fresh) >= 50 and session.get_bind().dialect.name == "postgresql"
+    _record(session, rows, results, ctx, now, new_ones_written=written)
     return results
 
 
@@ -365,11 +436,14 @@ def _record(
     results: list[Captured],
     ctx: Context,
     now: datetime,
+    *,
+    new_ones_written: bool = False,
 ) -> None:
     activities = []
     touched: dict[uuid.UUID, int] = {}
     for row, result in zip(rows, results, strict=True):
-        activities.append(_activity(result, row, ctx, now))
+        if not (result.created and new_ones_written):
+            activities.append(_activity(result, row, ctx, now))
         if not result.created:
             touched[result.lead_id] = touched.get(result.lead_id, 0) + 1
     if len(activities) >= 50 and session.get_bind().dialect.name == "postgresql":
@@ -391,7 +465,7 @@ def _record(
             ),
             [{"b_id": lead_id, "b_n": n} for lead_id, n in sorted(touched.items())],
         )
-    created = [r.row for r in results if r.created and r.row is not None]
+    created = [r.row for r in results if r.created and r.row is not None and not new_ones_written]
     if len(created) == 1:
         outbox.publish(
             session, "lead.captured", captured_event(created[0]), subject=created[0]["id"]

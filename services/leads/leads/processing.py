@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm_shared import outbox
+from crm_shared import imports, outbox
 from crm_shared.config import Settings
 from crm_shared.db import Database, utcnow
 
@@ -502,7 +502,14 @@ def process_pending(db: Database, settings: Settings | None = None, *, limit: in
 
 
 def process_all(db: Database, settings: Settings | None = None) -> int:
-    """Work through the backlog (the job's body); bounded so the job yields now and then."""
+    """Work through the backlog (the job's body); bounded so the job yields now and then.
+
+    While a lead import runs it waits: the import shares this worker, and
+    scoring its rows one small batch at a time as they land would slow it
+    down several times over; they are scored in full batches once it ends.
+    """
+    if imports.in_progress(db, "leads"):
+        return 0
     total = 0
     for _ in range(50):
         done = process_pending(db, settings)
