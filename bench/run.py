@@ -124,7 +124,7 @@ def main() -> int:
         .render_as_string(hide_password=False)
         for name in ("gateway", "leads", "reference")
     }
-    ports = {name: free_port() for name in ("gateway", "leads", "reference", "worker")}
+    ports = {name: free_port() for name in ("gateway", "leads", "reference", "worker", "jobs")}
     namespace = f"bench-{run}"
     env = {
         **os.environ,
@@ -158,7 +158,12 @@ def main() -> int:
         "gateway": gunicorn(ports["gateway"], "crm_gateway.app:create_app()"),
         "leads": gunicorn(ports["leads"], "leads.app:create_app()"),
         "reference": gunicorn(ports["reference"], "reference:create_app()"),
-        "leads-worker": [PYTHON, "-m", "leads", "worker"],
+        # Split as crm-up splits it (ServiceSpec.jobs_apart): relay and consumer, and jobs.
+        "leads-worker": [PYTHON, "-m", "leads", "worker", "--roles", "relay,consumer"],
+        "leads-jobs": [
+            *(PYTHON, "-m", "leads", "worker", "--roles", "jobs"),
+            *("--health-port", str(ports["jobs"])),
+        ],
     }
     processes = {}
     for name, command in commands.items():
@@ -179,6 +184,7 @@ def main() -> int:
         wait_ready(leads + "/readyz")
         wait_ready(reference + "/api/v1/leads")
         wait_ready(f"http://127.0.0.1:{ports['worker']}/readyz")
+        wait_ready(f"http://127.0.0.1:{ports['jobs']}/readyz")
         token = requests.post(
             gateway + "/api/v1/auth/token",
             json={"username": "admin", "password": PASSWORD},

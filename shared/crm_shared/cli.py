@@ -1,14 +1,15 @@
 """The command line every service shares: ``python -m <service> <command>``.
 
 Commands: ``migrate`` (create the database if missing, upgrade it),
-``worker`` (relay, consumer, jobs), ``serve`` (a development web server;
-production uses gunicorn), ``makemigration MESSAGE``, ``dead-letters``
+``worker [--roles relay,consumer,jobs]`` (all three unless told), ``serve``
+(a development web server; production uses gunicorn), ``makemigration MESSAGE``, ``dead-letters``
 (count or replay the dead-letter queue).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
 from .bus import Topology, queue_depth, replay_dead_letters
@@ -21,7 +22,17 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"python -m {spec.import_name}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="create the database if missing and upgrade it")
-    sub.add_parser("worker", help="run the outbox relay, event consumer and jobs")
+    worker = sub.add_parser("worker", help="run the outbox relay, event consumer and jobs")
+    worker.add_argument(
+        "--roles",
+        default="relay,consumer,jobs",
+        help="comma-separated: which of relay, consumer, jobs this process runs (default: all)",
+    )
+    worker.add_argument(
+        "--health-port",
+        type=int,
+        help="port of /healthz and /readyz (default: the service's worker health port; 0: none)",
+    )
     serve = sub.add_parser("serve", help="development web server (use gunicorn in production)")
     serve.add_argument("--port", type=int, default=spec.port)
     make = sub.add_parser("makemigration", help="autogenerate a migration")
@@ -54,9 +65,15 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
 
         revision(spec, settings.database_url, args.message)
     elif args.command == "worker":
-        from .worker import Worker
+        from .worker import ROLES, Worker
 
-        Worker(spec, settings).run_forever()
+        roles = [r.strip() for r in args.roles.split(",") if r.strip()]
+        if not roles or set(roles) - set(ROLES):
+            print(f"{spec.name}: --roles takes some of {', '.join(ROLES)}", file=sys.stderr)
+            return 2
+        if args.health_port is not None:
+            settings = dataclasses.replace(settings, health_port=args.health_port or None)
+        Worker(spec, settings, roles).run_forever()
     elif args.command == "serve":
         from .web import create_service_app
 

@@ -25,12 +25,15 @@ validates, deduplicates and inserts a chunk of rows. This module
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import logging
+import queue
 import re
+import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -108,6 +111,12 @@ class ImportProcessor(Protocol):
 
     ``process`` runs inside the chunk's transaction: whatever it writes with
     ``session`` commits together with the job's progress, or not at all.
+
+    A processor may also have ``prepare(job, rows) -> Sequence[ImportRow]``:
+    the chunk's pure work (parsing, cleaning, building records; no session),
+    which :func:`process_job` runs on a reader thread one chunk ahead, so it
+    overlaps the previous chunk's database work. What it returns (the rows,
+    perhaps as a richer sequence) is what ``process`` then receives.
     """
 
     spec: ImportSpec
@@ -401,6 +410,65 @@ def _chunks(
         yield chunk
 
 
+@dataclass(frozen=True)
+class _Failed:
+    """A chunk whose preparation raised: the error is raised where chunks are processed."""
+
+    error: Exception
+
+
+_DONE = object()
+
+
+def _read_ahead(
+    chunks: Iterator[list[ImportRow]],
+    job: JobInfo,
+    prepare: Callable[[JobInfo, list[ImportRow]], Sequence[ImportRow]] | None,
+    depth: int = 2,
+) -> Generator[Sequence[ImportRow] | _Failed, None, None]:
+    """Chunks, read and prepared on a thread up to ``depth`` ahead of their processing.
+
+    Parsing and cleaning are pure Python while a chunk's database work mostly
+    waits on the server (the GIL is free), so the two overlap instead of
+    adding up. Closing the generator stops the thread.
+    """
+    if prepare is None:
+        yield from chunks
+        return
+    ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                if not put(prepare(job, chunk)):
+                    return
+        except Exception as exc:  # handed to the processing side, which fails the job
+            put(_Failed(exc))
+            return
+        put(_DONE)
+
+    reader = threading.Thread(target=read, name=f"import-{job.id}-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := ready.get()) is not _DONE:
+            yield item
+            if isinstance(item, _Failed):
+                return
+    finally:
+        stop.set()
+        reader.join(timeout=5)
+
+
 def process_job(
     db: Database,
     processor: ImportProcessor,
@@ -435,53 +503,58 @@ def process_job(
     done = job["processed"]
     for _ in range(done):  # resume: skip what earlier chunks committed
         next(records, None)
-    for chunk in _chunks(records, columns, chunk_size):
-        try:
-            with db.transaction() as session:
-                current = session.execute(
-                    select(
-                        import_jobs.c.lease_owner,
-                        import_jobs.c.processed,
-                        import_jobs.c.errors,
-                        import_jobs.c.status,
+    prepare = getattr(processor, "prepare", None)
+    reading = _read_ahead(_chunks(records, columns, chunk_size), info, prepare)
+    with contextlib.closing(reading) as chunks:  # stops the reader on every way out
+        for chunk in chunks:
+            try:
+                if isinstance(chunk, _Failed):
+                    raise chunk.error
+                with db.transaction() as session:
+                    current = session.execute(
+                        select(
+                            import_jobs.c.lease_owner,
+                            import_jobs.c.processed,
+                            import_jobs.c.errors,
+                            import_jobs.c.status,
+                        )
+                        .where(import_jobs.c.id == job_id)
+                        .with_for_update()
+                    ).one()
+                    if current.lease_owner != worker_id or current.processed != done:
+                        log.warning("import %s was taken over; stopping", job_id)
+                        return False
+                    outcomes = processor.process(session, info, chunk)
+                    counts = {"imported": 0, "duplicate": 0, "failed": 0}
+                    errors = list(current.errors or [])
+                    for outcome in outcomes:
+                        counts[outcome.result] = counts.get(outcome.result, 0) + 1
+                        if outcome.result == "failed" and len(errors) < MAX_ERRORS:
+                            entry: dict[str, Any] = {"line": outcome.line, "reason": outcome.reason}
+                            if outcome.field:
+                                entry["field"] = outcome.field
+                            errors.append(entry)
+                    now = utcnow()
+                    session.execute(
+                        update(import_jobs)
+                        .where(import_jobs.c.id == job_id)
+                        .values(
+                            processed=import_jobs.c.processed + len(chunk),
+                            imported=import_jobs.c.imported + counts["imported"],
+                            duplicates=import_jobs.c.duplicates + counts["duplicate"],
+                            failed=import_jobs.c.failed + counts["failed"],
+                            errors=errors,
+                            lease_until=now + lease,
+                            updated_at=now,
+                        )
                     )
-                    .where(import_jobs.c.id == job_id)
-                    .with_for_update()
-                ).one()
-                if current.lease_owner != worker_id or current.processed != done:
-                    log.warning("import %s was taken over; stopping", job_id)
-                    return False
-                outcomes = processor.process(session, info, chunk)
-                counts = {"imported": 0, "duplicate": 0, "failed": 0}
-                errors = list(current.errors or [])
-                for outcome in outcomes:
-                    counts[outcome.result] = counts.get(outcome.result, 0) + 1
-                    if outcome.result == "failed" and len(errors) < MAX_ERRORS:
-                        entry: dict[str, Any] = {"line": outcome.line, "reason": outcome.reason}
-                        if outcome.field:
-                            entry["field"] = outcome.field
-                        errors.append(entry)
-                now = utcnow()
-                session.execute(
-                    update(import_jobs)
-                    .where(import_jobs.c.id == job_id)
-                    .values(
-                        processed=import_jobs.c.processed + len(chunk),
-                        imported=import_jobs.c.imported + counts["imported"],
-                        duplicates=import_jobs.c.duplicates + counts["duplicate"],
-                        failed=import_jobs.c.failed + counts["failed"],
-                        errors=errors,
-                        lease_until=now + lease,
-                        updated_at=now,
-                    )
-                )
-        except DBAPIError:
-            raise  # the database is unwell: leave the job for a later run
-        except Exception as exc:
-            log.exception("import %s failed on a chunk", job_id)
-            _fail(db, job_id, f"processing stopped at row {done + 1}: {type(exc).__name__}")
-            return True
-        done += len(chunk)
+            except DBAPIError:
+                raise  # the database is unwell: leave the job for a later run
+            except Exception as exc:
+                log.exception("import %s failed on a chunk", job_id)
+                _fail(db, job_id, f"processing stopped at row {done + 1}: {type(exc).__name__}")
+                return True
+            done += len(chunk)
     now = utcnow()
     with db.transaction() as session:
         session.execute(

@@ -189,7 +189,13 @@ def process_table(specs: Mapping[str, ServiceSpec], env: Mapping[str, str]) -> d
             f" --worker-class gthread --threads {threads} --graceful-timeout 10"
             f" --timeout 60 '{spec.import_name}.app:create_app()'"
         )
-        table[f"{spec.name}-worker"] = f"{python} -m {spec.import_name} worker"
+        worker = f"{python} -m {spec.import_name} worker"
+        if spec.jobs_apart:
+            health = int(env[f"{env_prefix(spec.name)}_WORKER_HEALTH_PORT"]) + WORKER_PORT_OFFSET
+            table[f"{spec.name}-worker"] = f"{worker} --roles relay,consumer"
+            table[f"{spec.name}-jobs"] = f"{worker} --roles jobs --health-port {health}"
+        else:
+            table[f"{spec.name}-worker"] = worker
     return table
 
 

@@ -52,6 +52,10 @@ class ServiceSpec:
     # a fresh install needs, such as the gateway's first admin.
     bootstrap: Callable[[Database, Settings], None] | None = None
     publishes: tuple[str, ...] = field(default_factory=tuple)
+    # Run the jobs in a worker process of their own under crm-up and compose:
+    # a heavy job (a lead import) would otherwise share one interpreter lock
+    # with the relay and the consumer.
+    jobs_apart: bool = False
 
     @property
     def migrations(self) -> str:

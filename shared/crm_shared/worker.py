@@ -4,6 +4,12 @@ The web processes only write to their database; the worker moves their
 outbox to the bus, feeds incoming events to the service's handlers through
 the inbox, and runs the service's periodic jobs. It answers ``/healthz`` and
 ``/readyz`` on its own port so an orchestrator can watch it.
+
+A worker may take only some of those roles (``python -m <service> worker
+--roles jobs``), so heavy jobs such as a lead import run in a process of
+their own instead of sharing one interpreter lock with the relay; any number
+of workers may run, since the relay and the consumer share out their work
+and each job runs in one worker at a time.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import json
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -27,26 +33,41 @@ from .service import Job, ServiceSpec
 
 log = logging.getLogger(__name__)
 
+ROLES = ("relay", "consumer", "jobs")
+
 
 class Worker:
     """Runs one service's background work in threads until stopped."""
 
-    def __init__(self, spec: ServiceSpec, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        spec: ServiceSpec,
+        settings: Settings | None = None,
+        roles: Iterable[str] = ROLES,
+    ) -> None:
         self.spec = spec
         self.settings = settings or load_settings(spec.name, extra=spec.extra_settings)
+        self.roles = frozenset(roles)
+        unknown = self.roles - set(ROLES)
+        if unknown or not self.roles:
+            raise ValueError(f"worker roles are some of {', '.join(ROLES)}; got {sorted(roles)}")
         telemetry.setup_logging(self.settings.log_level)
         self.db = Database(self.settings.database_url, service=spec.name, pool_size=4)
         self.topology = Topology(self.settings.bus_namespace, self.settings.delivery_limit)
         self.handlers = dict(spec.handlers())
-        self.jobs = list(spec.jobs())
+        self.jobs = list(spec.jobs()) if "jobs" in self.roles else []
         self.stop_event = threading.Event()
         self.publisher = Publisher(self.settings.broker_url, self.topology)
-        self.relay = OutboxRelay(
-            self.db,
-            self.publisher.send,
-            send_many=self.publisher.send_many,
-            batch_size=self.settings.relay_batch_size,
-            idle_seconds=self.settings.relay_idle_seconds,
+        self.relay = (
+            OutboxRelay(
+                self.db,
+                self.publisher.send,
+                send_many=self.publisher.send_many,
+                batch_size=self.settings.relay_batch_size,
+                idle_seconds=self.settings.relay_idle_seconds,
+            )
+            if "relay" in self.roles
+            else None
         )
         self.consumer = (
             EventConsumer(
@@ -57,7 +78,7 @@ class Worker:
                 self.process,
                 prefetch=self.settings.prefetch,
             )
-            if self.handlers
+            if self.handlers and "consumer" in self.roles
             else None
         )
         self._threads: list[threading.Thread] = []
@@ -94,8 +115,10 @@ class Worker:
         self._threads.append(thread)
 
     def start(self) -> None:
-        """Start the relay, the consumer, the jobs and the health server."""
-        self._spawn("relay", lambda: self.relay.run(self.stop_event))
+        """Start the relay, the consumer and the jobs this worker has, and the health server."""
+        if self.relay is not None:
+            relay = self.relay
+            self._spawn("relay", lambda: relay.run(self.stop_event))
         if self.consumer is not None:
             consumer = self.consumer
             self._spawn("consumer", lambda: consumer.run(self.stop_event))
@@ -108,6 +131,7 @@ class Worker:
         """Whether the worker can do its work, and the figures behind it."""
         checks: dict[str, Any] = {}
         ok = True
+        checks["roles"] = sorted(self.roles)
         try:
             checks["outbox"] = pending_stats(self.db)
             checks["database"] = "ok"

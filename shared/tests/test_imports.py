@@ -149,3 +149,55 @@ def test_a_processor_bug_fails_the_job_with_a_reason(db):
     with db.reading() as session:
         row = session.execute(select(import_jobs)).one()
     assert row.status == "failed" and "RuntimeError" in row.failure
+
+
+class Prepares(Collect):
+    """Does its pure work ahead: upper-cases names on the reader thread."""
+
+    def __init__(self):
+        super().__init__()
+        self.threads = set()
+
+    def prepare(self, job, rows):
+        import threading
+
+        self.threads.add(threading.current_thread().name)
+        return [
+            imports.ImportRow(r.line, {**r.values, "name": r.values["name"].upper()}) for r in rows
+        ]
+
+
+def test_prepared_chunks_reach_process_in_order_from_a_reader_thread(db):
+    rows = "\n".join(f"n{i},n{i}@example.com" for i in range(25))
+    with db.transaction() as session:
+        imports.create_job(
+            session, SPEC, data=f"name,email\n{rows}\n".encode(), filename="t.csv", created_by=None
+        )
+    processor = Prepares()
+    imports.run_pending(db, processor, chunk_size=4)
+    assert [values["name"] for _, values in processor.seen] == [f"N{i}" for i in range(25)]
+    assert len(processor.threads) == 1 and processor.threads.pop().startswith("import-")
+    with db.reading() as session:
+        row = session.execute(select(import_jobs)).one()
+    assert (row.status, row.imported) == ("completed", 25)
+
+
+def test_a_failing_prepare_fails_the_job_after_the_chunks_before_it(db):
+    rows = "\n".join(f"n{i},n{i}@example.com" for i in range(10))
+    with db.transaction() as session:
+        imports.create_job(
+            session, SPEC, data=f"name,email\n{rows}\n".encode(), filename="t.csv", created_by=None
+        )
+
+    class BrokenPrepare(Prepares):
+        def prepare(self, job, rows):
+            if rows[0].line > 5:
+                raise ValueError("cannot clean")
+            return super().prepare(job, rows)
+
+    processor = BrokenPrepare()
+    imports.run_pending(db, processor, chunk_size=4)
+    with db.reading() as session:
+        row = session.execute(select(import_jobs)).one()
+    assert row.status == "failed" and "ValueError" in row.failure and "row 5" in row.failure
+    assert (row.processed, row.imported) == (4, 4)

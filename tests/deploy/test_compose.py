@@ -36,8 +36,15 @@ def test_infrastructure_has_healthchecks():
 def test_each_service_has_migration_web_and_worker(name):
     spec = SPECS[name]
     assert SERVICES[f"{name}-migrate"]["command"] == ["python", "-m", spec.import_name, "migrate"]
-    assert SERVICES[f"{name}-worker"]["command"] == ["python", "-m", spec.import_name, "worker"]
-    for role in (name, f"{name}-worker"):
+    worker = ["python", "-m", spec.import_name, "worker"]
+    roles = [name, f"{name}-worker"]
+    if spec.jobs_apart:
+        assert SERVICES[f"{name}-worker"]["command"] == [*worker, "--roles", "relay,consumer"]
+        assert SERVICES[f"{name}-jobs"]["command"] == [*worker, "--roles", "jobs"]
+        roles.append(f"{name}-jobs")
+    else:
+        assert SERVICES[f"{name}-worker"]["command"] == worker
+    for role in roles:
         depends = SERVICES[role]["depends_on"]
         assert depends["postgres"]["condition"] == "service_healthy"
         assert depends["rabbitmq"]["condition"] == "service_healthy"

@@ -33,11 +33,19 @@ def test_web_worker_and_service(name):
     [container] = web["containers"]
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": spec.port}
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": spec.port}
-    worker = found[("Deployment", f"{name}-worker")]["spec"]["template"]["spec"]["containers"][0]
-    assert worker["command"] == ["python", "-m", spec.import_name, "worker"]
-    health = {e["name"]: e.get("value") for e in worker["env"]}
-    port = int(next(v for k, v in health.items() if k.endswith("_WORKER_HEALTH_PORT")))
-    assert worker["readinessProbe"]["httpGet"]["port"] == port
+    command = ["python", "-m", spec.import_name, "worker"]
+    workers = {f"{name}-worker": command}
+    if spec.jobs_apart:
+        workers = {
+            f"{name}-worker": [*command, "--roles", "relay,consumer"],
+            f"{name}-jobs": [*command, "--roles", "jobs"],
+        }
+    for deployment, expected in workers.items():
+        worker = found[("Deployment", deployment)]["spec"]["template"]["spec"]["containers"][0]
+        assert worker["command"] == expected
+        health = {e["name"]: e.get("value") for e in worker["env"]}
+        port = int(next(v for k, v in health.items() if k.endswith("_WORKER_HEALTH_PORT")))
+        assert worker["readinessProbe"]["httpGet"]["port"] == port
     assert found[("Service", name)]["spec"]["ports"][0]["port"] == spec.port
 
 

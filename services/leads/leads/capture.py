@@ -358,19 +358,37 @@ def _capture_single_postgresql(
     return created if inserted is not None else None
 
 
-def capture_many(session: Session, items: Sequence[dict[str, Any]], ctx: Context) -> list[Captured]:
+def build_rows(items: Sequence[dict[str, Any]], ctx: Context) -> list[dict[str, Any]]:
+    """The lead rows capturing ``items`` would write: pure work, no session.
+
+    Imports build them ahead, off the transaction, and hand them to
+    :func:`capture_many`.
+    """
+    now = utcnow()
+    return [_row(values, ctx, now) for values in items]
+
+
+def capture_many(
+    session: Session,
+    items: Sequence[dict[str, Any]],
+    ctx: Context,
+    *,
+    rows: list[dict[str, Any]] | None = None,
+) -> list[Captured]:
     """Capture cleaned leads (see :func:`leads.normalise.clean_lead`); one result per item.
 
     Items matching a live lead, or an earlier item of the same call, by
     email or phone become touches on that lead. Everything is written in
     ``session``'s transaction with a handful of multi-row statements.
+    ``rows``: the items' :func:`build_rows`, when the caller built them already.
     """
-    if len(items) == 1 and session.get_bind().dialect.name == "postgresql":
+    if rows is None and len(items) == 1 and session.get_bind().dialect.name == "postgresql":
         captured = _capture_single_postgresql(session, items[0], ctx)
         if captured is not None:
             return [captured]
-    now = utcnow()
-    rows = [_row(values, ctx, now) for values in items]
+    if rows is None:
+        rows = build_rows(items, ctx)
+    now = rows[0]["created_at"] if rows else utcnow()
     # Within the call: a later item with a seen email or phone joins the first.
     first_by_key: dict[tuple[str, str], int] = {}
     same_as: dict[int, int] = {}

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from crm_shared.imports import ImportRow, ImportSpec, JobInfo, RowOutcome
 
-from .capture import Context, capture_many
+from .capture import Context, build_rows, capture_many
 from .normalise import TEXT_FIELDS, clean_lead
 
 FIELDS = frozenset({*TEXT_FIELDS, "company_size", "status"})
@@ -100,6 +100,24 @@ def map_status(value: str | None) -> str | None:
     return STATUS_MAP.get(key)
 
 
+class PreparedChunk(list[ImportRow]):
+    """A chunk's rows with the pure part of their import done (see :meth:`LeadImporter.prepare`)."""
+
+    def __init__(
+        self,
+        rows: Sequence[ImportRow],
+        outcomes: dict[int, RowOutcome],
+        good: list[ImportRow],
+        lead_rows: list[dict[str, Any]],
+        ctx: Context,
+    ) -> None:
+        super().__init__(rows)
+        self.outcomes = outcomes  # failed rows, by line
+        self.good = good
+        self.lead_rows = lead_rows  # what capture writes for each good row
+        self.ctx = ctx
+
+
 class LeadImporter:
     """Implements :class:`crm_shared.imports.ImportProcessor` for leads."""
 
@@ -108,12 +126,11 @@ class LeadImporter:
     def __init__(self, region: str) -> None:
         self.region = region
 
-    def process(
-        self, session: Session, job: JobInfo, rows: Sequence[ImportRow]
-    ) -> list[RowOutcome]:
-        """Clean each row, then capture the good ones in one go (dedup included)."""
+    def prepare(self, job: JobInfo, rows: Sequence[ImportRow]) -> PreparedChunk:
+        """Clean each row and build the lead rows of the good ones (no database)."""
         outcomes: dict[int, RowOutcome] = {}
-        good: list[tuple[ImportRow, dict[str, Any]]] = []
+        good: list[ImportRow] = []
+        cleaned: list[dict[str, Any]] = []
         for row in rows:
             clean, problems = clean_lead(row.values, region=self.region)
             status = map_status(row.values.get("status"))
@@ -127,30 +144,44 @@ class LeadImporter:
                 outcomes[row.line] = RowOutcome(row.line, "failed", reason, first.field)
                 continue
             clean["status"] = status
-            good.append((row, clean))
-        options = job.options or {}
-        campaign = options.get("campaign_id")
-        assign = bool(options.get("assign", True))
-        ctx = Context(
-            channel="import",
-            actor_id=job.created_by,
-            owner_id=None if assign else job.created_by,
-            team_id=None if assign else _uuid(options.get("team_id")),
-            auto_assign=assign,
-            source=options.get("source") or options.get("preset") or "import",
-            campaign_id=_uuid(campaign),
-            extra={"import_id": str(job.id)},
-        )
-        if good:
-            results = capture_many(session, [clean for _, clean in good], ctx)
-            for (row, _), result in zip(good, results, strict=True):
+            good.append(row)
+            cleaned.append(clean)
+        ctx = _context(job)
+        return PreparedChunk(rows, outcomes, good, build_rows(cleaned, ctx), ctx)
+
+    def process(
+        self, session: Session, job: JobInfo, rows: Sequence[ImportRow]
+    ) -> list[RowOutcome]:
+        """Capture the chunk's good rows in one go (dedup included); an outcome per row."""
+        chunk = rows if isinstance(rows, PreparedChunk) else self.prepare(job, rows)
+        outcomes = dict(chunk.outcomes)
+        if chunk.good:
+            results = capture_many(
+                session, [row.values for row in chunk.good], chunk.ctx, rows=chunk.lead_rows
+            )
+            for row, result in zip(chunk.good, results, strict=True):
                 outcomes[row.line] = RowOutcome(
                     row.line,
                     "imported" if result.created else "duplicate",
                     None if result.created else "matches an existing lead by email or phone",
                     record_id=str(result.lead_id),
                 )
-        return [outcomes[row.line] for row in rows]
+        return [outcomes[row.line] for row in chunk]
+
+
+def _context(job: JobInfo) -> Context:
+    options = job.options or {}
+    assign = bool(options.get("assign", True))
+    return Context(
+        channel="import",
+        actor_id=job.created_by,
+        owner_id=None if assign else job.created_by,
+        team_id=None if assign else _uuid(options.get("team_id")),
+        auto_assign=assign,
+        source=options.get("source") or options.get("preset") or "import",
+        campaign_id=_uuid(options.get("campaign_id")),
+        extra={"import_id": str(job.id)},
+    )
 
 
 def _problem(field: str, message: str) -> Any:

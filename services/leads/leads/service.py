@@ -94,4 +94,5 @@ SERVICE = ServiceSpec(
     init_app=_init_app,
     bootstrap=_bootstrap,
     publishes=("lead.captured", "lead.assigned", "lead.qualified", "lead.disqualified"),
+    jobs_apart=True,  # imports and scoring must not slow the relay (or the reverse)
 )
