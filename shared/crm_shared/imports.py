@@ -44,6 +44,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from . import files
+from .auth import Principal
 from .db import Database, utcnow
 from .errors import NotFound, ValidationFailed
 from .schemas import StrictSchema
@@ -327,12 +328,18 @@ def create_job(
     return values
 
 
-def get_job(session: Session, kind: str, job_id: uuid.UUID) -> dict[str, Any]:
-    """A job of ``kind`` as a dict; NotFound otherwise."""
+def get_job(
+    session: Session, kind: str, job_id: uuid.UUID, *, viewer: Principal | None = None
+) -> dict[str, Any]:
+    """A job of ``kind`` as a dict; NotFound otherwise.
+
+    With ``viewer``, only its uploader or an admin sees it (anyone else gets
+    the same NotFound as for a job that does not exist).
+    """
     row = session.execute(
         select(import_jobs).where(import_jobs.c.id == job_id, import_jobs.c.kind == kind)
     ).first()
-    if row is None:
+    if row is None or (viewer is not None and not viewer.is_admin and row.created_by != viewer.id):
         raise NotFound("no such import")
     return dict(row._mapping)
 

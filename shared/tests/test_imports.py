@@ -201,3 +201,22 @@ def test_a_failing_prepare_fails_the_job_after_the_chunks_before_it(db):
         row = session.execute(select(import_jobs)).one()
     assert row.status == "failed" and "ValueError" in row.failure and "row 5" in row.failure
     assert (row.processed, row.imported) == (4, 4)
+
+
+def test_a_job_is_seen_by_its_uploader_and_admins_only(db):
+    from crm_shared.auth import ADMIN, Principal
+    from crm_shared.errors import NotFound
+
+    uploader = Principal(uuid.uuid4(), "rep")
+    with db.transaction() as session:
+        job = imports.create_job(
+            session, SPEC, data=b"name\nx\n", filename="t.csv", created_by=uploader.id
+        )
+    with db.reading() as session:
+        assert imports.get_job(session, "things", job["id"], viewer=uploader)["id"] == job["id"]
+        admin = Principal(uuid.uuid4(), "boss", frozenset({ADMIN}))
+        assert imports.get_job(session, "things", job["id"], viewer=admin)["id"] == job["id"]
+        with pytest.raises(NotFound):
+            imports.get_job(session, "things", job["id"], viewer=Principal(uuid.uuid4(), "other"))
+        with pytest.raises(NotFound):
+            imports.get_job(session, "other-kind", job["id"], viewer=uploader)

@@ -10,7 +10,7 @@ from flask import Response, request
 
 from crm_shared import imports
 from crm_shared.auth import ADMIN, MANAGER, REP
-from crm_shared.errors import NotFound, ValidationFailed
+from crm_shared.errors import ValidationFailed
 from crm_shared.web import (
     Blueprint,
     body_limit,
@@ -278,11 +278,7 @@ def create_import(**_args: Any) -> Any:
 @blp.response(200, imports.ImportJobSchema)
 def get_import(import_id: uuid.UUID) -> Any:
     """An import's progress and per-row errors (line number, field and reason)."""
-    job = imports.get_job(db_session(), IMPORT_SPEC.kind, import_id)
-    principal = current_principal()
-    if not principal.is_admin and job["created_by"] != principal.id:
-        raise NotFound("no such import")
-    return job
+    return imports.get_job(db_session(), IMPORT_SPEC.kind, import_id, viewer=current_principal())
 
 
 @blp.get("/<uuid:customer_id>")

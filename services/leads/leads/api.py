@@ -340,13 +340,7 @@ def create_import(**_args: Any) -> Any:
 @blp.response(200, imports.ImportJobSchema)
 def get_import(import_id: uuid.UUID) -> Any:
     """An import's progress and per-row errors (line number and reason)."""
-    job = imports.get_job(db_session(), SPEC.kind, import_id)
-    principal = current_principal()
-    if not principal.is_admin and job["created_by"] != principal.id:
-        from crm_shared.errors import NotFound
-
-        raise NotFound("no such import")
-    return job
+    return imports.get_job(db_session(), SPEC.kind, import_id, viewer=current_principal())
 
 
 # ---------------------------------------------------------------- campaigns
