@@ -28,12 +28,13 @@ import codecs
 import contextlib
 import csv
 import io
+import json
 import logging
 import queue
 import re
 import threading
 import uuid
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -617,6 +618,31 @@ def run_pending(
 
 
 # ---------------------------------------------------------------- HTTP side
+
+
+def upload_mapping(form: Mapping[str, str], *, options: Iterable[str]) -> dict[str, str] | None:
+    """The custom column mapping of an upload form, if any; refuses fields not in ``options``.
+
+    The form may hold ``mapping`` (JSON ``{"column": "field"}``) and the
+    service's own ``options``; each problem is a field error.
+    """
+    unknown = sorted(str(name) for name in set(form) - {"mapping", *options})
+    if unknown:
+        raise ValidationFailed(
+            "unknown fields: " + ", ".join(unknown),
+            errors=[{"field": name, "message": "Unknown field."} for name in unknown],
+        )
+    if not form.get("mapping"):
+        return None
+    try:
+        mapping = json.loads(form["mapping"])
+    except ValueError as exc:
+        raise ValidationFailed.field("mapping", "is not JSON") from exc
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+    ):
+        raise ValidationFailed.field("mapping", 'must be {"column": "field"}')
+    return mapping
 
 
 def read_upload(field_name: str = "file") -> tuple[str, bytes, dict[str, str]]:

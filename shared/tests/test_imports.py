@@ -220,3 +220,19 @@ def test_a_job_is_seen_by_its_uploader_and_admins_only(db):
             imports.get_job(session, "things", job["id"], viewer=Principal(uuid.uuid4(), "other"))
         with pytest.raises(NotFound):
             imports.get_job(session, "other-kind", job["id"], viewer=uploader)
+
+
+def test_an_upload_form_takes_a_json_mapping_and_the_services_options_only():
+    assert imports.upload_mapping({"mapping": '{"A": "name"}', "x": "1"}, options=["x"]) == {
+        "A": "name"
+    }
+    assert imports.upload_mapping({}, options=()) is None
+    for form, field in (
+        ({"colour": "red"}, "colour"),
+        ({"mapping": "{nope"}, "mapping"),
+        ({"mapping": '["A"]'}, "mapping"),
+        ({"mapping": '{"A": 1}'}, "mapping"),
+    ):
+        with pytest.raises(ValidationFailed) as problem:
+            imports.upload_mapping(form, options=["x"])
+        assert problem.value.errors[0]["field"] == field

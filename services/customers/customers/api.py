@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -212,22 +211,7 @@ _IMPORT_DOC = {
 
 
 def _import_options(form: dict[str, str]) -> tuple[dict[str, str] | None, dict[str, Any]]:
-    unknown = sorted(str(name) for name in set(form) - {"mapping", "in_pool", "pool_id"})
-    if unknown:
-        raise ValidationFailed(
-            "unknown fields: " + ", ".join(unknown),
-            errors=[{"field": name, "message": "Unknown field."} for name in unknown],
-        )
-    mapping = None
-    if form.get("mapping"):
-        try:
-            mapping = json.loads(form["mapping"])
-        except ValueError as exc:
-            raise ValidationFailed.field("mapping", "is not JSON") from exc
-        if not isinstance(mapping, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
-        ):
-            raise ValidationFailed.field("mapping", 'must be {"column": "field"}')
+    mapping = imports.upload_mapping(form, options=("in_pool", "pool_id"))
     options: dict[str, Any] = {}
     if "in_pool" in form:
         if form["in_pool"] not in ("true", "false"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -277,24 +276,7 @@ _UPLOAD_DOC = {
 
 
 def _import_options(form: dict[str, str]) -> tuple[dict[str, str] | None, dict[str, Any]]:
-    unknown = sorted(
-        str(k) for k in form if k not in {"mapping", "assign", "campaign_id", "source"}
-    )
-    if unknown:
-        raise ValidationFailed(
-            "unknown fields: " + ", ".join(unknown),
-            errors=[{"field": n, "message": "Unknown field."} for n in unknown],
-        )
-    mapping = None
-    if form.get("mapping"):
-        try:
-            mapping = json.loads(form["mapping"])
-        except ValueError as exc:
-            raise ValidationFailed.field("mapping", "is not JSON") from exc
-        if not isinstance(mapping, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
-        ):
-            raise ValidationFailed.field("mapping", 'must be {"column": "field"}')
+    mapping = imports.upload_mapping(form, options=("assign", "campaign_id", "source"))
     options: dict[str, Any] = {}
     if "assign" in form:
         if form["assign"] not in ("true", "false"):
