@@ -8,7 +8,7 @@ SERVICES := services/leads services/customers services/opportunities services/or
 PACKAGES := shared $(SERVICES)
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run up test test-fast test-e2e lint format bench docs constraints clean
+.PHONY: help install run up test test-fast test-e2e lint typecheck format bench docs constraints clean
 
 help:
 	@echo "make run    - the whole system in one process (SQLite, in-memory bus) on :8000"
@@ -18,12 +18,12 @@ help:
 
 # One virtual environment for development; each package still declares its
 # own dependencies and installs alone (see its Dockerfile).
-$(STAMP): constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+$(STAMP): Makefile constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt \
 		--config-settings editable_mode=compat \
-		-e 'shared[test]' $(foreach p,$(SERVICES),-e $(p)) ruff
+		-e 'shared[test]' $(foreach p,$(SERVICES),-e $(p)) ruff mypy==2.4.1 types-requests types-PyYAML
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -45,6 +45,11 @@ test-e2e: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+MYPY_PACKAGES := crm_shared crm_gateway leads customers opportunities orders service_desk compensation
+
+typecheck: install
+	$(BIN)/mypy $(foreach p,$(MYPY_PACKAGES),-p $(p))
 
 format: install
 	$(BIN)/ruff check --fix .
