@@ -121,3 +121,14 @@ rate_limit_counters = Table(
     Column("count", Integer, nullable=False),
     Column("expires_at", BigInteger, nullable=False, index=True),
 )
+
+# Settings an admin changes at run time (thresholds, switches, a learned
+# model), one row per key, for every service alike (crm_shared.platform_settings).
+platform_settings = Table(
+    "platform_settings",
+    platform_metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", JSONType, nullable=True),
+    Column("updated_by", Uuid, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
