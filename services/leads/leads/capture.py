@@ -4,38 +4,43 @@ A capture does the least a request must: normalise, check for an existing
 lead with the same email or phone, and write the lead, its first activity
 and its ``lead.captured`` event in the caller's transaction. Scoring,
 duplicate review and assignment are left to the worker
-(:mod:`leads.processing`), so intake stays cheap at a campaign peak.
+(:mod:`leads.triage`), so intake stays cheap at a campaign peak.
 
 Dedup is race-free: live leads have unique normalised emails and phones
 (partial unique indexes); a capture inserts with ``ON CONFLICT DO NOTHING``
 and, when it lost to an existing or concurrently committed lead, records
 the capture as a touch on that lead instead of creating a second one.
+The statements themselves are built in :mod:`leads.capture_sql`.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, column, func, literal, or_, select, table, text
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from crm_shared import outbox
+from crm_shared.auth import Principal
 from crm_shared.db import utcnow
-from crm_shared.errors import Conflict
+from crm_shared.errors import Conflict, ValidationFailed, field_errors
 
-from .models import Lead, LeadActivity
-from .normalise import TEXT_FIELDS, duplicate_key
+from . import access
+from .capture_sql import (
+    ACTIVITIES,
+    LEADS,
+    insert_retrying,
+    single_capture_statement,
+    uses_copy,
+)
+from .models import Campaign
+from .rules.lead_fields import TEXT_FIELDS
+from .rules.normalise import clean_api_lead, duplicate_key, refusal
 
-LEADS = Lead.__table__
-ACTIVITIES = LeadActivity.__table__
 # Every column a capture writes, so multi-row inserts have one shape.
 _COPIED = (*TEXT_FIELDS, "company_size")
 
@@ -64,11 +69,6 @@ class Captured:
     lead_id: uuid.UUID
     created: bool
     row: dict[str, Any] | None = None  # the inserted values, for answering at once
-
-
-def _insert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(LEADS)
 
 
 def _row(values: dict[str, Any], ctx: Context, now: datetime) -> dict[str, Any]:
@@ -104,133 +104,6 @@ def _row(values: dict[str, Any], ctx: Context, now: datetime) -> dict[str, Any]:
 
 # The columns every capture writes (the single-statement path binds exactly these).
 _LEAD_PARAMS = tuple(_row({"name": ""}, Context(channel="api"), utcnow()))
-
-
-def _insert_rows(session: Session, fresh: list[dict[str, Any]], ctx: Context) -> set[uuid.UUID]:
-    # Values go as parameters, not literals in the statement, so its
-    # compiled form is cached and reused on every capture.
-    statement = _insert(session).on_conflict_do_nothing().returning(LEADS.c.id)
-    if len(fresh) == 1:
-        return set(session.execute(statement, fresh[0]).scalars())
-    # Send only the columns some row fills: an import of names and emails
-    # should not bind forty NULLs per row.
-    used = [k for k in fresh[0] if any(row[k] is not None for row in fresh)]
-    if len(fresh) >= 50 and session.get_bind().dialect.name == "postgresql":
-        return _copy_insert(session, fresh, used, ctx)
-    params = [{k: row[k] for k in used} for row in fresh]
-    return set(session.execute(statement, params).scalars())
-
-
-def _insert_retrying(session: Session, fresh: list[dict[str, Any]], ctx: Context) -> set[uuid.UUID]:
-    """Insert the new rows; a batch that deadlocks with a concurrent one is retried.
-
-    A single row takes no savepoint (the hot path stays one statement); a
-    batch runs in one so a deadlock victim retries just its insert.
-    """
-    if len(fresh) == 1 or session.get_bind().dialect.name != "postgresql":
-        return _insert_rows(session, fresh, ctx)
-    for attempt in range(3):
-        try:
-            with session.begin_nested():
-                return _insert_rows(session, fresh, ctx)
-        except OperationalError as exc:
-            if attempt == 2 or getattr(exc.orig, "sqlstate", None) not in ("40P01", "40001"):
-                raise
-            time.sleep(0.02 * (attempt + 1))
-    raise AssertionError("unreachable")
-
-
-_JSON_COLUMNS = {"utm", "score_reasons"}
-
-
-def _copy_insert(
-    session: Session, rows: list[dict[str, Any]], columns: list[str], ctx: Context
-) -> set[uuid.UUID]:
-    """Bulk capture on PostgreSQL, for imports and batches.
-
-    COPY puts the rows in a scratch table; then one statement inserts the new
-    leads (``ON CONFLICT DO NOTHING``: dedup against live leads included) and,
-    from exactly the rows it inserted, their ``captured`` activities and
-    their ``lead.captured`` events, built by the database. Per row, Python
-    only prepares the COPY line.
-    """
-    session.execute(
-        text(
-            "CREATE TEMP TABLE IF NOT EXISTS capture_scratch (LIKE leads INCLUDING DEFAULTS)"
-            " ON COMMIT DELETE ROWS"
-        )
-    )
-    session.execute(text("DELETE FROM capture_scratch"))
-    outbox.copy_rows(session, "capture_scratch", columns, rows, json_columns=_JSON_COLUMNS)
-    return set(session.execute(_bulk_statement(tuple(columns)), _bulk_params(ctx)).scalars())
-
-
-_EVENT_COLUMNS = (
-    "id",
-    "name",
-    "email",
-    "phone",
-    "company",
-    "source",
-    "channel",
-    "campaign_id",
-    "owner_id",
-    "team_id",
-    "created_at",
-)
-
-
-@lru_cache(maxsize=32)
-def _bulk_statement(columns: tuple[str, ...]) -> Any:
-    scratch = table("capture_scratch", *(column(c) for c in columns))
-    order = [scratch.c[c] for c in ("email", "phone") if c in columns]
-    new_leads = (
-        postgresql.insert(LEADS)
-        .from_select(list(columns), select(*(scratch.c[c] for c in columns)).order_by(*order))
-        .on_conflict_do_nothing()
-        .returning(*(LEADS.c[c] for c in _EVENT_COLUMNS))
-        .cte("new_leads")
-    )
-    activities = (
-        ACTIVITIES.insert()
-        .from_select(
-            ["id", "lead_id", "kind", "actor_id", "occurred_at", "details"],
-            select(
-                func.gen_random_uuid(),
-                new_leads.c.id,
-                literal("captured"),
-                bindparam("actor_id", type_=ACTIVITIES.c.actor_id.type),
-                new_leads.c.created_at,
-                bindparam("details", type_=ACTIVITIES.c.details.type),
-            ),
-        )
-        .cte("new_activities")
-    )
-    source = select(func.gen_random_uuid().label("event_id"), *new_leads.c).subquery("fresh")
-    stamp = func.to_char(func.timezone("UTC", source.c.created_at), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-    data = {name: source.c[name] for name in _EVENT_COLUMNS if name not in ("id", "created_at")}
-    envelope = outbox.envelope_sql(
-        "lead.captured",
-        {"lead_id": source.c.id, **data, "captured_at": stamp},
-        event_id=source.c.event_id,
-        subject=source.c.id,
-        time=source.c.created_at,
-        source="leads",
-        traceparent=None,
-    )
-    events = (
-        outbox.outbox.insert()
-        .from_select(
-            ["event_id", "event_type", "envelope", "created_at"],
-            select(source.c.event_id, literal("lead.captured"), envelope, source.c.created_at),
-        )
-        .cte("new_events")
-    )
-    return select(new_leads.c.id).add_cte(activities).add_cte(events)
-
-
-def _bulk_params(ctx: Context) -> dict[str, Any]:
-    return {"actor_id": ctx.actor_id, "details": _details(ctx)}
 
 
 def captured_event(row: dict[str, Any]) -> dict[str, Any]:
@@ -291,55 +164,6 @@ def _activity(result: Captured, row: dict[str, Any], ctx: Context, now: datetime
     }
 
 
-@lru_cache(maxsize=1)
-def _single_capture_statement() -> Any:
-    """One statement writing a new lead, its first activity and its event (PostgreSQL).
-
-    The activity and the event are inserted only from the lead the first
-    part actually inserted, so a capture that lost to an existing lead
-    writes nothing and falls back to recording a touch. One round trip
-    instead of three is most of what a capture costs beyond the bare insert.
-    """
-    lead_columns = [c.name for c in LEADS.c if c.name in _LEAD_PARAMS]
-    new_lead = (
-        postgresql.insert(LEADS)
-        .values({name: bindparam(f"l_{name}", type_=LEADS.c[name].type) for name in lead_columns})
-        .on_conflict_do_nothing()
-        .returning(LEADS.c.id)
-        .cte("new_lead")
-    )
-    activity_columns = ["id", "lead_id", "kind", "actor_id", "occurred_at", "details"]
-    activity = (
-        ACTIVITIES.insert()
-        .from_select(
-            activity_columns,
-            select(
-                bindparam("a_id", type_=ACTIVITIES.c.id.type),
-                new_lead.c.id,
-                bindparam("a_kind", type_=ACTIVITIES.c.kind.type),
-                bindparam("a_actor_id", type_=ACTIVITIES.c.actor_id.type),
-                bindparam("a_occurred_at", type_=ACTIVITIES.c.occurred_at.type),
-                bindparam("a_details", type_=ACTIVITIES.c.details.type),
-            ),
-        )
-        .cte("new_activity")
-    )
-    event = (
-        outbox.outbox.insert()
-        .from_select(
-            ["event_id", "event_type", "envelope", "created_at"],
-            select(
-                bindparam("o_event_id", type_=outbox.outbox.c.event_id.type),
-                bindparam("o_event_type", type_=outbox.outbox.c.event_type.type),
-                bindparam("o_envelope", type_=outbox.outbox.c.envelope.type),
-                bindparam("o_created_at", type_=outbox.outbox.c.created_at.type),
-            ).select_from(new_lead),
-        )
-        .cte("new_event")
-    )
-    return select(new_lead.c.id).add_cte(activity).add_cte(event)
-
-
 def _capture_single_postgresql(
     session: Session, values: dict[str, Any], ctx: Context
 ) -> Captured | None:
@@ -354,7 +178,7 @@ def _capture_single_postgresql(
     )
     event = outbox.prepare(session, "lead.captured", captured_event(row), subject=row["id"])
     params.update({f"o_{k}": v for k, v in event.items()})
-    inserted = session.execute(_single_capture_statement(), params).scalar()
+    inserted = session.execute(single_capture_statement(_LEAD_PARAMS), params).scalar()
     return created if inserted is not None else None
 
 
@@ -375,7 +199,7 @@ def capture_many(
     *,
     rows: list[dict[str, Any]] | None = None,
 ) -> list[Captured]:
-    """Capture cleaned leads (see :func:`leads.normalise.clean_lead`); one result per item.
+    """Capture cleaned leads (see :mod:`leads.rules.normalise`); one result per item.
 
     Items matching a live lead, or an earlier item of the same call, by
     email or phone become touches on that lead. Everything is written in
@@ -409,7 +233,7 @@ def capture_many(
     )
     inserted: set[uuid.UUID] = set()
     if fresh:
-        inserted = _insert_retrying(session, fresh, ctx)
+        inserted = insert_retrying(session, fresh, actor_id=ctx.actor_id, details=_details(ctx))
     # Rows that lost to a live lead (committed before, or concurrently).
     lost = [row for row in fresh if row["id"] not in inserted]
     existing: dict[tuple[str, str], uuid.UUID] = {}
@@ -443,7 +267,7 @@ def capture_many(
             results.append(Captured(target, False))
         landed[index] = results[-1].lead_id
     # The bulk statement already wrote new leads' activities and events.
-    written = len(fresh) >= 50 and session.get_bind().dialect.name == "postgresql"
+    written = uses_copy(session, len(fresh))
     _record(session, rows, results, ctx, now, new_ones_written=written)
     return results
 
@@ -464,7 +288,7 @@ def _record(
             activities.append(_activity(result, row, ctx, now))
         if not result.created:
             touched[result.lead_id] = touched.get(result.lead_id, 0) + 1
-    if len(activities) >= 50 and session.get_bind().dialect.name == "postgresql":
+    if uses_copy(session, len(activities)):
         outbox.copy_rows(
             session, "lead_activities", list(activities[0]), activities, json_columns={"details"}
         )
@@ -492,3 +316,110 @@ def _record(
         outbox.publish_many(
             session, "lead.captured", [(captured_event(r), r["id"]) for r in created]
         )
+
+
+# ---------------------------------------------------------------- through the API
+
+
+def _clean(data: dict[str, Any], region: str) -> dict[str, Any]:
+    values, problems = clean_api_lead(data, region=region)
+    if problems:
+        raise refusal(problems)
+    return values
+
+
+def check_campaign(session: Session, campaign_id: uuid.UUID | None) -> None:
+    """A field error unless ``campaign_id`` is empty or a known campaign."""
+    if campaign_id is not None and session.get(Campaign, campaign_id) is None:
+        raise ValidationFailed.field("campaign_id", "is not a known campaign")
+
+
+def capture_one(
+    session: Session, principal: Principal, data: dict[str, Any], region: str
+) -> tuple[Any, bool]:
+    """Capture one lead through the API: (the lead, whether it is new).
+
+    The caller owns it unless ``auto_assign`` routes it by the rules. A lead
+    matching an existing one by email or phone is a touch on that one.
+    """
+    values = _clean(data, region)
+    check_campaign(session, values.get("campaign_id"))
+    ctx = Context(
+        channel=values.get("channel") or "api",
+        actor_id=principal.id,
+        owner_id=principal.id,
+        team_id=principal.team_id,
+        auto_assign=bool(values.get("auto_assign")),
+    )
+    [result] = capture_many(session, [values], ctx)
+    if result.created:
+        return result.row, True
+    return access.get_lead(session, principal, result.lead_id, allow_hidden=True), False
+
+
+def _failed(index: int, errors: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"index": index, "status": "failed", "id": None, "errors": errors}
+
+
+def capture_batch(
+    session: Session,
+    principal: Principal,
+    items: list[dict[str, Any]],
+    *,
+    auto_assign: bool,
+    region: str,
+    load_item: Callable[[Any], dict[str, Any]],
+) -> dict[str, Any]:
+    """Capture up to 1,000 leads; a result per item, good ones kept when others fail."""
+    results: list[dict[str, Any] | None] = [None] * len(items)
+    good: list[tuple[int, dict[str, Any]]] = []
+    campaigns: set[uuid.UUID] = set()
+    for index, raw in enumerate(items):
+        try:
+            values = _clean(load_item(raw), region)
+        except ValidationFailed as problem:
+            results[index] = _failed(index, problem.errors or [])
+            continue
+        except Exception as problem:  # marshmallow ValidationError
+            results[index] = _failed(
+                index, field_errors(getattr(problem, "messages", str(problem)))
+            )
+            continue
+        if values.get("campaign_id"):
+            campaigns.add(values["campaign_id"])
+        good.append((index, values))
+    known = (
+        set(session.scalars(select(Campaign.id).where(Campaign.id.in_(campaigns))))
+        if campaigns
+        else set()
+    )
+    valid = []
+    for index, values in good:
+        if values.get("campaign_id") and values["campaign_id"] not in known:
+            results[index] = _failed(
+                index, [{"field": "campaign_id", "message": "is not a known campaign"}]
+            )
+        else:
+            valid.append((index, values))
+    ctx = Context(
+        channel="api_batch",
+        actor_id=principal.id,
+        owner_id=principal.id,
+        team_id=principal.team_id,
+        auto_assign=auto_assign,
+    )
+    captured: list[Captured] = capture_many(session, [v for _, v in valid], ctx) if valid else []
+    for (index, _), result in zip(valid, captured, strict=True):
+        results[index] = {
+            "index": index,
+            "status": "created" if result.created else "merged",
+            "id": result.lead_id,
+            "errors": [],
+        }
+    final = [r for r in results if r is not None]
+    return {
+        "created": sum(1 for r in final if r["status"] == "created"),
+        "merged": sum(1 for r in final if r["status"] == "merged"),
+        "failed": sum(1 for r in final if r["status"] == "failed"),
+        "results": final,
+    }

@@ -10,8 +10,6 @@ person, and nothing is stored).
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from typing import Any
 
 from sqlalchemy import select
@@ -23,40 +21,8 @@ from crm_shared.ratelimit import Limit, RateLimiter
 
 from .capture import Context, capture_many
 from .models import LeadSource
-from .normalise import clean_lead
-
-FORM_FIELDS = frozenset(
-    {
-        "name",
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "mobile",
-        "company",
-        "title",
-        "industry",
-        "company_size",
-        "region",
-        "country",
-        "state",
-        "city",
-        "website",
-        "product_interest",
-        "notes",
-    }
-)
-UTM_FIELDS = frozenset({"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"})
-
-
-def new_key() -> str:
-    """A fresh form key (shown once; only its hash is kept)."""
-    return "lf_" + secrets.token_urlsafe(24)
-
-
-def key_hash(key: str) -> str:
-    """What is stored and looked up instead of the key."""
-    return hashlib.sha256(key.encode()).hexdigest()
+from .rules.form_keys import FORM_FIELDS, UTM_FIELDS, key_hash, origin_allowed
+from .rules.normalise import FieldProblem, clean_lead, refusal
 
 
 def find_source(session: Session, key: str) -> LeadSource:
@@ -67,14 +33,6 @@ def find_source(session: Session, key: str) -> LeadSource:
     if source is None or not source.active:
         raise NotFound("unknown form key")
     return source
-
-
-def origin_allowed(source: LeadSource, origin: str | None) -> bool:
-    """A browser's origin is allowed when the source lists it (or lists none)."""
-    if origin is None:
-        return True  # not a browser cross-origin request: CORS does not apply
-    allowed = source.allowed_origins or []
-    return not allowed or origin.rstrip("/") in allowed
 
 
 def submit(
@@ -92,7 +50,7 @@ def submit(
     # the limiter commits on its own, and must not wait behind our writes.
     with db.reading() as reader:
         source = find_source(reader, key)
-    if not origin_allowed(source, origin):
+    if not origin_allowed(source.allowed_origins, origin):
         raise Forbidden("this origin may not post to this form")
     limiter = RateLimiter(db)
     limiter.check(
@@ -116,12 +74,9 @@ def submit(
         and not clean.get("phone")
         and not any(p.field in ("email", "phone") for p in problems)
     ):
-        problems.append(_need_contact())
+        problems.append(FieldProblem("email", "an email or a phone number is required"))
     if problems:
-        raise ValidationFailed(
-            "; ".join(str(p) for p in problems),
-            errors=[{"field": p.field, "message": p.message} for p in problems],
-        )
+        raise refusal(problems)
     utm = {k: str(v)[:200] for k, v in payload.items() if k in UTM_FIELDS and v}
     ctx = Context(
         channel=source.channel,
@@ -134,9 +89,3 @@ def submit(
     )
     capture_many(session, [clean], ctx)
     return True
-
-
-def _need_contact() -> Any:
-    from .normalise import FieldProblem
-
-    return FieldProblem("email", "an email or a phone number is required")

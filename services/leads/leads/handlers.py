@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from crm_shared.events import Event, parse_time
 
-from .admin import record_win, upsert_member
+from .campaigns import record_win
+from .members import upsert_member
 from .models import Lead, LeadActivity
 
 

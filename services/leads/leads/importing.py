@@ -1,10 +1,11 @@
 """Lead import: the leads half of the shared import-job mechanism.
 
 :mod:`crm_shared.imports` decodes the file, finds the header, runs the job
-in chunks and keeps the report; this module says which columns mean what
-(our own export, a Salesforce Lead export, a HubSpot contacts export) and
-turns a chunk of rows into leads through the same capture path as every
-other channel, so imported leads are deduplicated like the rest.
+in chunks and keeps the report; :mod:`leads.rules.import_formats` says which
+columns mean what (our own export, a Salesforce Lead export, a HubSpot
+contacts export); this module turns a chunk of rows into leads through
+the same capture path as every other channel, so imported leads are
+deduplicated like the rest.
 """
 
 from __future__ import annotations
@@ -18,47 +19,8 @@ from sqlalchemy.orm import Session
 from crm_shared.imports import ImportRow, ImportSpec, JobInfo, RowOutcome
 
 from .capture import Context, build_rows, capture_many
-from .normalise import TEXT_FIELDS, clean_lead
-
-FIELDS = frozenset({*TEXT_FIELDS, "company_size", "status"})
-
-OWN_EXPORT = {name: name for name in sorted(FIELDS)}
-SALESFORCE = {
-    "FirstName": "first_name",
-    "LastName": "last_name",
-    "Name": "name",
-    "Company": "company",
-    "Email": "email",
-    "Phone": "phone",
-    "MobilePhone": "mobile",
-    "LeadSource": "source",
-    "Status": "status",
-    "Industry": "industry",
-    "City": "city",
-    "State": "state",
-    "Country": "country",
-    "Title": "title",
-    "NumberOfEmployees": "company_size",
-    "Website": "website",
-    "Description": "notes",
-}
-HUBSPOT = {
-    "First Name": "first_name",
-    "Last Name": "last_name",
-    "Email": "email",
-    "Company Name": "company",
-    "Phone Number": "phone",
-    "Mobile Phone Number": "mobile",
-    "Lifecycle Stage": "status",
-    "Job Title": "title",
-    "Industry": "industry",
-    "City": "city",
-    "State/Region": "state",
-    "Country/Region": "country",
-    "Number of Employees": "company_size",
-    "Website URL": "website",
-    "Original Source": "source",
-}
+from .rules.import_formats import FIELDS, HUBSPOT, OWN_EXPORT, SALESFORCE, map_status
+from .rules.normalise import FieldProblem, clean_lead
 
 SPEC = ImportSpec(
     kind="leads",
@@ -67,37 +29,6 @@ SPEC = ImportSpec(
     required_any=("name", "first_name", "last_name", "email", "company"),
     purpose="lead-import",
 )
-
-# Statuses of other systems, in ours (keys compared without case, spaces, dashes).
-STATUS_MAP = {
-    "new": "new",
-    "contacted": "contacted",
-    "nurturing": "nurturing",
-    "qualified": "qualified",
-    "disqualified": "disqualified",
-    # Salesforce's default lead statuses
-    "opennotcontacted": "new",
-    "workingcontacted": "contacted",
-    "closedconverted": "qualified",
-    "closednotconverted": "disqualified",
-    # HubSpot lifecycle stages (internal names and labels)
-    "subscriber": "new",
-    "lead": "new",
-    "other": "new",
-    "marketingqualifiedlead": "nurturing",
-    "salesqualifiedlead": "qualified",
-    "opportunity": "qualified",
-    "customer": "qualified",
-    "evangelist": "qualified",
-}
-
-
-def map_status(value: str | None) -> str | None:
-    """Our status for another system's, or None when unknown."""
-    if value is None:
-        return "new"
-    key = "".join(ch for ch in value.casefold() if ch.isalnum())
-    return STATUS_MAP.get(key)
 
 
 class PreparedChunk(list[ImportRow]):
@@ -136,7 +67,7 @@ class LeadImporter:
             status = map_status(row.values.get("status"))
             if status is None:
                 problems.append(
-                    _problem("status", f"is not a known status: {row.values['status']!r}")
+                    FieldProblem("status", f"is not a known status: {row.values['status']!r}")
                 )
             if problems:
                 first = problems[0]
@@ -182,12 +113,6 @@ def _context(job: JobInfo) -> Context:
         campaign_id=_uuid(options.get("campaign_id")),
         extra={"import_id": str(job.id)},
     )
-
-
-def _problem(field: str, message: str) -> Any:
-    from .normalise import FieldProblem
-
-    return FieldProblem(field, message)
 
 
 def _uuid(value: Any) -> uuid.UUID | None:

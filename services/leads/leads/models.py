@@ -254,13 +254,3 @@ class Member(Base):
     stats_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user_event_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-
-class Setting(Base):
-    """Service settings changed through the API (auto-qualification, the learned model)."""
-
-    __tablename__ = "lead_settings"
-
-    key: Mapped[str] = mapped_column(String(50), primary_key=True)
-    value: Mapped[Any] = mapped_column(JSONType)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,179 +1,259 @@
-"""Lead scoring: a 0-100 score from configurable rules, with the reasons.
+"""Scoring: the rules a lead is scored by, its score and reasons, and the learned model.
 
-Attribute rules give points for what a lead *is* (industry, company size,
-region, title, source…); behaviour rules give points for what it *does*
-(form submits, email opens, visits, calls), each event worth less as it
-ages (exponential decay with a half-life), capped per rule. Behaviour
-points are never negative, so time passing never raises a score. Plain
-Python: no Flask, SQL or bus.
+The arithmetic is in :mod:`leads.rules.scoring` (rule points, decay, the
+blend with the model) and :mod:`leads.rules.qualification_model` (the
+model); this module loads what they need and stores what they give.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+import uuid
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-ATTRIBUTE_FIELDS = (
-    "industry",
-    "company_size",
-    "region",
-    "country",
-    "state",
-    "city",
-    "title",
-    "source",
-    "channel",
-    "product_interest",
-    "email",
-    "phone",
-    "company",
-)
-OPERATORS = ("equals", "in", "contains", "gte", "lte", "exists")
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from crm_shared.db import utcnow
+from crm_shared.errors import NotFound, ValidationFailed
+
+from .configuration import MODEL, SCORING_SEEDED
+from .models import Lead, LeadActivity, ScoringRule
+from .rules import scoring
+from .rules.lifecycle import BEHAVIOURS, OPEN_STATUSES
+from .rules.qualification_model import Model, features, train
+
+ATTRIBUTES = (*scoring.ATTRIBUTE_FIELDS,)
+
+Rules = tuple[list[scoring.AttributeRule], list[scoring.BehaviourRule]]
 
 
-@dataclass(frozen=True)
-class AttributeRule:
-    """``points`` when ``field`` ``operator`` ``value`` holds for the lead."""
-
-    id: str
-    name: str
-    field: str
-    operator: str
-    value: Any
-    points: int
-
-
-@dataclass(frozen=True)
-class BehaviourRule:
-    """``points`` per activity of ``kind``, halving every ``half_life_days``, at most ``cap``."""
-
-    id: str
-    name: str
-    kind: str
-    points: int
-    half_life_days: float
-    cap: int
-
-
-@dataclass(frozen=True)
-class Reason:
-    """One rule's share of a score."""
-
-    rule_id: str
-    rule: str
-    points: float
-    detail: str
-
-
-@dataclass(frozen=True)
-class Score:
-    """A score and why."""
-
-    value: int
-    reasons: tuple[Reason, ...]
-
-
-def _text(value: Any) -> str:
-    return str(value).strip().casefold() if value is not None else ""
-
-
-def attribute_holds(rule: AttributeRule, lead: Mapping[str, Any]) -> bool:
-    """Whether ``rule``'s condition holds for ``lead``'s attributes."""
-    actual = lead.get(rule.field)
-    op = rule.operator
-    if op == "exists":
-        return actual not in (None, "")
-    if actual in (None, ""):
-        return False
-    if op in ("gte", "lte"):
-        try:
-            number, bound = float(actual), float(rule.value)
-        except (TypeError, ValueError):
-            return False
-        return number >= bound if op == "gte" else number <= bound
-    if op == "equals":
-        return _text(actual) == _text(rule.value)
-    if op == "in":
-        values = rule.value if isinstance(rule.value, list | tuple) else [rule.value]
-        return _text(actual) in {_text(v) for v in values}
-    if op == "contains":
-        words = rule.value if isinstance(rule.value, list | tuple) else [rule.value]
-        text = _text(actual)
-        return any(_text(w) and _text(w) in text for w in words)
-    return False
-
-
-def decayed(points: float, age_days: float, half_life_days: float) -> float:
-    """``points`` after ``age_days``: halved every ``half_life_days`` (future events count full)."""
-    if age_days <= 0:
-        return points
-    return points * math.pow(0.5, age_days / half_life_days)
-
-
-def score_lead(
-    lead: Mapping[str, Any],
-    activities: Iterable[tuple[str, datetime]],
-    attribute_rules: Sequence[AttributeRule],
-    behaviour_rules: Sequence[BehaviourRule],
-    now: datetime,
-) -> Score:
-    """The lead's score (0-100, rounded) and each rule's contribution, largest first."""
-    reasons: list[Reason] = []
-    total = 0.0
-    for rule in attribute_rules:
-        if attribute_holds(rule, lead):
-            total += rule.points
-            reasons.append(
-                Reason(rule.id, rule.name, float(rule.points), f"{rule.field} {rule.operator}")
+def load_rules(session: Session) -> Rules:
+    """The active scoring rules as the scoring function takes them."""
+    attributes, behaviours = [], []
+    for rule in session.scalars(select(ScoringRule).where(ScoringRule.active.is_(True))):
+        if rule.kind == "attribute":
+            attributes.append(
+                scoring.AttributeRule(
+                    str(rule.id),
+                    rule.name,
+                    rule.field or "",
+                    rule.operator or "",
+                    rule.value,
+                    rule.points,
+                )
             )
-    by_kind: dict[str, list[datetime]] = {}
-    for kind, when in activities:
-        by_kind.setdefault(kind, []).append(when)
-    for rule in behaviour_rules:
-        events = by_kind.get(rule.kind, [])
-        if not events:
-            continue
-        earned = sum(
-            decayed(rule.points, (now - when).total_seconds() / 86400, rule.half_life_days)
-            for when in events
+        else:
+            behaviours.append(
+                scoring.BehaviourRule(
+                    str(rule.id),
+                    rule.name,
+                    rule.activity_kind or "",
+                    rule.points,
+                    rule.half_life_days or 30.0,
+                    rule.cap or 100,
+                )
+            )
+    return attributes, behaviours
+
+
+def seed_scoring_rules(session: Session) -> None:
+    """Give a fresh install sensible rules (once; an admin may then change them)."""
+    if SCORING_SEEDED.get(session):
+        return
+    for name, attr, operator, value, points in scoring.DEFAULT_ATTRIBUTE_RULES:
+        session.add(
+            ScoringRule(
+                name=name,
+                kind="attribute",
+                field=attr,
+                operator=operator,
+                value=value,
+                points=points,
+                active=True,
+                created_at=utcnow(),
+            )
         )
-        earned = min(earned, float(rule.cap))
-        total += earned
-        reasons.append(Reason(rule.id, rule.name, round(earned, 1), f"{len(events)} x {rule.kind}"))
-    reasons.sort(key=lambda r: -abs(r.points))
-    return Score(max(0, min(100, round(total))), tuple(reasons))
+    for name, kind, points, half_life, cap in scoring.DEFAULT_BEHAVIOUR_RULES:
+        session.add(
+            ScoringRule(
+                name=name,
+                kind="behaviour",
+                activity_kind=kind,
+                points=points,
+                half_life_days=half_life,
+                cap=cap,
+                active=True,
+                created_at=utcnow(),
+            )
+        )
+    SCORING_SEEDED.set(session, True)
 
 
-def blend(rule_score: int, probability: float | None, model_weight: float) -> int:
-    """Mix the rules' score with a learned model's probability (optional feature)."""
-    if probability is None or model_weight <= 0:
-        return rule_score
-    mixed = (1 - model_weight) * rule_score + model_weight * 100 * probability
-    return max(0, min(100, round(mixed)))
+def lead_attributes(lead: Lead) -> dict[str, Any]:
+    """The attributes rules and the model look at."""
+    return {name: getattr(lead, name) for name in ATTRIBUTES}
 
 
-DEFAULT_ATTRIBUTE_RULES = (
-    (
-        "Decision-maker title",
-        "title",
-        "contains",
-        ["chief", "ceo", "cto", "cfo", "vp", "vice president", "director", "head", "founder"],
-        20,
-    ),
-    ("Company of 200+", "company_size", "gte", 200, 15),
-    ("Company of 1,000+", "company_size", "gte", 1000, 10),
-    ("Reachable by phone", "phone", "exists", None, 5),
-    ("Has a company", "company", "exists", None, 5),
-    ("Referral", "source", "in", ["referral", "partner"], 15),
-)
-DEFAULT_BEHAVIOUR_RULES = (
-    ("Form submitted", "form_submit", 15, 30.0, 30),
-    ("Email opened", "email_open", 2, 14.0, 10),
-    ("Email link clicked", "email_click", 5, 14.0, 15),
-    ("Website visit", "visit", 3, 7.0, 15),
-    ("Call held", "call", 10, 30.0, 20),
-    ("Meeting held", "meeting", 20, 45.0, 40),
-)
+def behaviour_of(session: Session, lead_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list]:
+    """(kind, time) of each lead's behaviour; a form capture counts as a form submit."""
+    found: dict[uuid.UUID, list[tuple[str, datetime]]] = {i: [] for i in lead_ids}
+    if not lead_ids:
+        return found
+    rows = session.execute(
+        select(
+            LeadActivity.lead_id,
+            LeadActivity.kind,
+            LeadActivity.occurred_at,
+            LeadActivity.details,
+        ).where(
+            LeadActivity.lead_id.in_(lead_ids),
+            LeadActivity.kind.in_([*BEHAVIOURS, "captured", "touch"]),
+        )
+    )
+    for lead_id, kind, when, details in rows:
+        if kind in ("captured", "touch"):
+            if not (details or {}).get("form"):
+                continue
+            kind = "form_submit"
+        found[lead_id].append((kind, when))
+    return found
+
+
+def current_model(session: Session) -> Model | None:
+    """The learned model, when one was trained and it is switched on."""
+    stored = MODEL.get(session)
+    return Model.from_dict(stored) if stored else None
+
+
+def rescore(
+    lead: Lead,
+    activities: Iterable[tuple[str, datetime]],
+    rules: Rules,
+    now: datetime,
+    model: Model | None = None,
+    model_weight: float = 0.0,
+) -> None:
+    """Recompute a lead's score and reasons."""
+    activities = list(activities)
+    result = scoring.score_lead(lead_attributes(lead), activities, rules[0], rules[1], now)
+    reasons = [
+        {"rule_id": r.rule_id, "rule": r.rule, "points": r.points, "detail": r.detail}
+        for r in result.reasons
+    ]
+    value = result.value
+    if model is not None and model_weight > 0:
+        counts: dict[str, int] = {}
+        for kind, _ in activities:
+            counts[kind] = counts.get(kind, 0) + 1
+        probability = model.probability(features(lead_attributes(lead), counts))
+        value = scoring.blend(result.value, probability, model_weight)
+        reasons.append(
+            {
+                "rule_id": "model",
+                "rule": "Learned model",
+                "points": round(value - result.value, 1),
+                "detail": f"P(qualified) = {probability:.2f}, weight {model_weight}",
+            }
+        )
+    lead.score = value
+    lead.score_reasons = reasons
+    lead.scored_at = now
+
+
+# ---------------------------------------------------------------- rules and model
+
+
+def list_scoring_rules(session: Session) -> list[ScoringRule]:
+    """Every scoring rule, oldest first."""
+    return list(session.scalars(select(ScoringRule).order_by(ScoringRule.created_at)))
+
+
+def create_scoring_rule(session: Session, data: dict[str, Any]) -> ScoringRule:
+    """A new rule; every open lead is rescored by the worker."""
+    rule = ScoringRule(id=uuid.uuid4(), created_at=utcnow(), **data)
+    session.add(rule)
+    _rescore_open(session)
+    return rule
+
+
+def replace_scoring_rule(session: Session, rule_id: uuid.UUID, data: dict[str, Any]) -> ScoringRule:
+    """Change a rule; open leads are rescored."""
+    rule = session.get(ScoringRule, rule_id)
+    if rule is None:
+        raise NotFound("no such scoring rule")
+    for key, value in data.items():
+        setattr(rule, key, value)
+    _rescore_open(session)
+    return rule
+
+
+def delete_scoring_rule(session: Session, rule_id: uuid.UUID) -> None:
+    """Remove a rule; open leads are rescored."""
+    rule = session.get(ScoringRule, rule_id)
+    if rule is None:
+        raise NotFound("no such scoring rule")
+    session.delete(rule)
+    _rescore_open(session)
+
+
+def _rescore_open(session: Session) -> None:
+    session.execute(
+        update(Lead)
+        .where(Lead.status.in_(OPEN_STATUSES), Lead.merged_into_id.is_(None))
+        .values(needs_processing=True)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def model_view(session: Session) -> dict[str, Any]:
+    """The learned model's figures (optional feature)."""
+    model = current_model(session)
+    if model is None:
+        return {
+            "trained": False,
+            "accuracy": None,
+            "baseline_accuracy": None,
+            "trained_on": 0,
+            "tested_on": 0,
+            "top_features": [],
+        }
+    top = sorted(model.weights.items(), key=lambda kv: -abs(kv[1]))[:10]
+    return {
+        "trained": True,
+        "accuracy": model.accuracy,
+        "baseline_accuracy": model.baseline_accuracy,
+        "trained_on": model.trained_on,
+        "tested_on": model.tested_on,
+        "top_features": [{"feature": k, "weight": round(v, 3)} for k, v in top],
+    }
+
+
+def train_model(session: Session) -> dict[str, Any]:
+    """Learn from closed leads (qualified vs disqualified); needs at least 20."""
+    leads = session.scalars(
+        select(Lead).where(
+            Lead.status.in_(("qualified", "disqualified")), Lead.merged_into_id.is_(None)
+        )
+    ).all()
+    if len(leads) < 20:
+        raise ValidationFailed.field(
+            "leads", f"needs at least 20 qualified or disqualified leads; there are {len(leads)}"
+        )
+    behaviour = behaviour_of(session, [lead.id for lead in leads])
+    examples = []
+    for lead in leads:
+        counts: dict[str, int] = {}
+        for kind, _ in behaviour[lead.id]:
+            counts[kind] = counts.get(kind, 0) + 1
+        examples.append(
+            (
+                str(lead.id),
+                features(lead_attributes(lead), counts),
+                lead.status == "qualified",
+            )
+        )
+    model = train(examples)
+    MODEL.set(session, model.to_dict())
+    return model_view(session)

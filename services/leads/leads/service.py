@@ -63,7 +63,9 @@ def _import_leads(db: Any, settings: Any) -> int:
 
 
 def _jobs() -> list[Job]:
-    from .processing import process_all, reassign_overdue, refresh_member_stats
+    from .assignment import reassign_overdue
+    from .members import refresh_member_stats
+    from .triage import process_all
 
     every = float(os.environ.get("CRM_LEADS_PROCESS_EVERY", "0.2") or 0.2)
     return [
@@ -75,7 +77,7 @@ def _jobs() -> list[Job]:
 
 
 def _bootstrap(db: Any, settings: Any) -> None:
-    from .processing import seed_scoring_rules
+    from .scoring import seed_scoring_rules
 
     with db.transaction() as session:
         seed_scoring_rules(session)

@@ -14,8 +14,8 @@ from crm_shared.imports import ImportCrash, create_job, run_pending
 from crm_shared.tables import import_jobs
 from leads.importing import SPEC, LeadImporter
 from leads.models import Lead
-from leads.processing import process_pending
 from leads.service import SERVICE
+from leads.triage import process_pending
 
 pytestmark = pytest.mark.integration
 

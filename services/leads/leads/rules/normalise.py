@@ -1,8 +1,12 @@
-"""Screening rules: how contact data is cleaned before it is stored or matched.
+"""Screening rules: how lead input is cleaned before it is stored or matched.
 
-Emails are lower-cased; phone numbers become E.164 through Google's
-libphonenumber (the ``phonenumbers`` package), reading numbers without a
-country code in the configured default region. Plain Python, no I/O.
+Every channel cleans through here: :func:`clean_lead` for raw values (a
+web form post, an import row), :func:`clean_api_lead` for values the API
+schemas already checked, and both normalise contact data with
+:func:`normalise_contacts`. Emails are lower-cased; phone numbers become
+E.164 through Google's libphonenumber (the ``phonenumbers`` package),
+reading numbers without a country code in the configured default region.
+Plain Python, no I/O.
 """
 
 from __future__ import annotations
@@ -14,28 +18,10 @@ from typing import Any
 
 import phonenumbers
 
-# One table of limits, read by the API schemas and the import validator alike.
-LIMITS: dict[str, int] = {
-    "name": 200,
-    "first_name": 100,
-    "last_name": 100,
-    "email": 320,
-    "phone": 40,
-    "mobile": 40,
-    "company": 200,
-    "title": 150,
-    "industry": 100,
-    "region": 100,
-    "country": 100,
-    "state": 100,
-    "city": 100,
-    "website": 300,
-    "source": 100,
-    "channel": 50,
-    "product_interest": 100,
-    "notes": 5000,
-}
-TEXT_FIELDS = tuple(LIMITS)
+from crm_shared.errors import ValidationFailed
+
+from .lead_fields import LIMITS, TEXT_FIELDS
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -140,15 +126,8 @@ def clean_lead(
             problems.append(FieldProblem("name", "is required (or first and last name)"))
     if name:
         clean["name"] = name[: LIMITS["name"]]
-    try:
-        clean["email"] = normalise_email(clean.get("email"))
-    except FieldProblem as problem:
-        problems.append(problem)
-    for key in ("phone", "mobile"):
-        try:
-            clean[key] = normalise_phone(clean.get(key), region, key)
-        except FieldProblem as problem:
-            problems.append(problem)
+    clean, contact_problems = normalise_contacts(clean, region=region)
+    problems.extend(contact_problems)
     size = values.get("company_size")
     if size not in (None, ""):
         try:
@@ -159,3 +138,51 @@ def clean_lead(
         except ValueError:
             problems.append(FieldProblem("company_size", "is not a whole number of employees"))
     return clean, problems
+
+
+def normalise_contacts(
+    values: Mapping[str, Any], *, region: str = "US", only_present: bool = False
+) -> tuple[dict[str, Any], list[FieldProblem]]:
+    """``values`` with email and phone numbers normalised, and every problem found.
+
+    ``only_present``: leave out contact fields ``values`` does not hold (a
+    partial update), instead of setting them to None.
+    """
+    clean = dict(values)
+    problems: list[FieldProblem] = []
+    if not only_present or "email" in clean:
+        try:
+            clean["email"] = normalise_email(clean.get("email"))
+        except FieldProblem as problem:
+            problems.append(problem)
+    for key in ("phone", "mobile"):
+        if only_present and key not in clean:
+            continue
+        try:
+            clean[key] = normalise_phone(clean.get(key), region, key)
+        except FieldProblem as problem:
+            problems.append(problem)
+    return clean, problems
+
+
+def clean_api_lead(
+    values: Mapping[str, Any], *, region: str = "US"
+) -> tuple[dict[str, Any], list[FieldProblem]]:
+    """A new lead's values as the API schemas checked them, cleaned for capture.
+
+    The schema already checked types and lengths; this normalises the
+    contact data and, without a ``name``, joins first and last name.
+    """
+    clean, problems = normalise_contacts(values, region=region)
+    if not clean.get("name"):
+        clean["name"] = " ".join(v for v in (clean.get("first_name"), clean.get("last_name")) if v)
+    clean["name"] = clean["name"].strip()
+    return clean, problems
+
+
+def refusal(problems: list[FieldProblem]) -> ValidationFailed:
+    """The 422 answer naming every problem's field and reason."""
+    return ValidationFailed(
+        "; ".join(str(p) for p in problems),
+        errors=[{"field": p.field, "message": p.message} for p in problems],
+    )

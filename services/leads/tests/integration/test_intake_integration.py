@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 from urllib.parse import urlsplit
 
@@ -38,6 +39,24 @@ def test_leads_captured_while_the_broker_is_down_all_arrive_once_it_is_back(
         auto_delete=True,
     )
     received: set[str] = set()
+    # The positive signal that the relay tried the dead broker with the leads
+    # pending (rather than not having run yet): its failed publish attempts.
+    relay = svc.worker.relay
+    assert relay is not None and relay.send_many is not None
+    publish = relay.send_many
+    failed_attempts: list[int] = []
+    tried_with_all_pending = threading.Event()
+
+    def observed_publish(envelopes):
+        try:
+            return publish(envelopes)
+        except Exception:
+            failed_attempts.append(len(envelopes))
+            if len(envelopes) == 25:
+                tried_with_all_pending.set()
+            raise
+
+    relay.send_many = observed_publish
     with connect(amqp_url) as conn:
         svc.worker.topology.declare(conn, None, ())
         listener(conn.default_channel).declare()
@@ -52,7 +71,9 @@ def test_leads_captured_while_the_broker_is_down_all_arrive_once_it_is_back(
                 )
                 assert response.status_code == 201
                 ids.append(response.json["id"])
-            time.sleep(1)
+            # Bounded wait for the signal, never a fixed sleep: the relay failed
+            # on a batch holding all 25, and nothing left the outbox meanwhile.
+            assert tried_with_all_pending.wait(timeout=60), failed_attempts
             assert pending_stats(svc.db)["pending"] == 25
 
             proxy.up()

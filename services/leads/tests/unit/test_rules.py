@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leads import assignment, campaigns, scoring
-from leads.importing import map_status
-from leads.lifecycle import check_can_move, status_after_follow_up
-from leads.model import features, train
-from leads.normalise import FieldProblem, clean_lead, duplicate_key, normalise_phone
+from leads.rules import assignment, scoring
+from leads.rules import campaign_figures as campaigns
+from leads.rules.import_formats import map_status
+from leads.rules.lifecycle import check_can_move, status_after_follow_up
+from leads.rules.normalise import FieldProblem, clean_lead, duplicate_key, normalise_phone
+from leads.rules.qualification_model import features, train
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 KINDS = ("form_submit", "email_open", "visit", "call", "meeting")

@@ -1,0 +1,1 @@
+"""Marshmallow schemas of the leads API, one module per blueprint (the same names as ``api/``)."""
