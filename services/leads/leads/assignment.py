@@ -319,11 +319,12 @@ def save_assignment_rule(
         session.flush()
         previous: dict[uuid.UUID, int] = {}
     else:
-        rule = session.execute(
+        found = session.execute(
             select(AssignmentRule).where(AssignmentRule.id == rule_id).with_for_update()
         ).scalar_one_or_none()
-        if rule is None:
+        if found is None:
             raise NotFound("no such assignment rule")
+        rule = found
         for key, value in data.items():
             setattr(rule, key, value)
         rule.updated_at = utcnow()

@@ -62,12 +62,16 @@ def campaign_stats(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, di
         .group_by(Lead.campaign_id, Lead.status)
     )
     for campaign_id, status, count in rows:
+        if campaign_id is None:
+            continue
         counts[campaign_id]["captured"] += int(count)
         if status == "qualified":
             counts[campaign_id]["qualified"] += int(count)
     wins: dict[uuid.UUID, int] = defaultdict(int)
     revenue: dict[uuid.UUID, dict[str, Decimal]] = defaultdict(dict)
     for win in session.scalars(select(CampaignWin).where(CampaignWin.campaign_id.in_(ids))):
+        if win.campaign_id is None:
+            continue
         wins[win.campaign_id] += 1
         per = revenue[win.campaign_id]
         per[win.currency] = per.get(win.currency, Decimal(0)) + win.amount

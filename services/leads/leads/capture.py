@@ -260,11 +260,11 @@ def capture_many(
         elif row["id"] in inserted:
             results.append(Captured(row["id"], True, row))
         else:
-            target = existing.get(("email", row["email"])) or existing.get(("phone", row["phone"]))
-            if target is None:
+            match = existing.get(("email", row["email"])) or existing.get(("phone", row["phone"]))
+            if match is None:
                 # The conflicting lead vanished (merged meanwhile): let the client retry.
                 raise Conflict("a lead with this email or phone changed meanwhile; retry")
-            results.append(Captured(target, False))
+            results.append(Captured(match, False))
         landed[index] = results[-1].lead_id
     # The bulk statement already wrote new leads' activities and events.
     written = uses_copy(session, len(fresh))

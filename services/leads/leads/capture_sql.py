@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 import uuid
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, column, func, literal, select, table, text
+from sqlalchemy import Table, bindparam, column, func, literal, select, table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -23,8 +23,9 @@ from crm_shared import outbox
 
 from .models import Lead, LeadActivity
 
-LEADS = Lead.__table__
-ACTIVITIES = LeadActivity.__table__
+# The tables behind the models, as Core tables (statements below are Core).
+LEADS = cast(Table, Lead.__table__)
+ACTIVITIES = cast(Table, LeadActivity.__table__)
 # Batches at least this large go through COPY on PostgreSQL.
 COPY_THRESHOLD = 50
 

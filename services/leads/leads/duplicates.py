@@ -37,7 +37,8 @@ def duplicate_candidates(session: Session, leads: Sequence[Lead]) -> dict[str, l
             )
         )
         for key, created_at, lead_id in rows:
-            found.setdefault(key, []).append((created_at, lead_id))
+            if key is not None:
+                found.setdefault(key, []).append((created_at, lead_id))
     for entries in found.values():
         entries.sort()
     return found

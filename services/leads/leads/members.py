@@ -39,7 +39,7 @@ def open_leads(session: Session, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUI
         )
         .group_by(Lead.owner_id)
     )
-    return {owner: int(count) for owner, count in rows}
+    return {owner: int(count) for owner, count in rows if owner is not None}
 
 
 def list_members(session: Session, principal: Principal) -> list[dict[str, Any]]:
@@ -121,7 +121,7 @@ def refresh_member_stats(db: Database, settings: Settings | None = None, *, days
                 Lead.merged_into_id.is_(None),
             )
         ).all()
-        per = member_stats(tuple(row) for row in rows)
+        per = member_stats((r.owner_id, r.status, r.assigned_at, r.first_touch_at) for r in rows)
         members = session.scalars(select(Member)).all()
         for member in members:
             stats = per.get(member.user_id)

@@ -132,17 +132,23 @@ def score_lead(
     by_kind: dict[str, list[datetime]] = {}
     for kind, when in activities:
         by_kind.setdefault(kind, []).append(when)
-    for rule in behaviour_rules:
-        events = by_kind.get(rule.kind, [])
+    for behaviour in behaviour_rules:
+        events = by_kind.get(behaviour.kind, [])
         if not events:
             continue
         earned = sum(
-            decayed(rule.points, (now - when).total_seconds() / 86400, rule.half_life_days)
+            decayed(
+                behaviour.points, (now - when).total_seconds() / 86400, behaviour.half_life_days
+            )
             for when in events
         )
-        earned = min(earned, float(rule.cap))
+        earned = min(earned, float(behaviour.cap))
         total += earned
-        reasons.append(Reason(rule.id, rule.name, round(earned, 1), f"{len(events)} x {rule.kind}"))
+        reasons.append(
+            Reason(
+                behaviour.id, behaviour.name, round(earned, 1), f"{len(events)} x {behaviour.kind}"
+            )
+        )
     reasons.sort(key=lambda r: -abs(r.points))
     return Score(max(0, min(100, round(total))), tuple(reasons))
 
