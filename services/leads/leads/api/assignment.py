@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from crm_shared.auth import ADMIN, MANAGER
 from crm_shared.web import (
     Blueprint,
     current_principal,
     db_session,
     require_roles,
-    service_context,
 )
 
 from .. import assignment, members
@@ -26,15 +26,6 @@ from ..schemas.assignment import (
 blp = Blueprint(
     "assignment", __name__, url_prefix="/api/v1/assignment-rules", description="Lead assignment"
 )
-MANAGERS = ("admin", "manager")
-
-
-def _extra() -> dict[str, Any]:
-    return service_context().settings.extra
-
-
-def _region() -> str:
-    return _extra()["default_region"]
 
 
 @blp.get("")
@@ -45,7 +36,7 @@ def list_assignment_rules() -> dict[str, Any]:
 
 
 @blp.post("")
-@require_roles(*MANAGERS)
+@require_roles(ADMIN, MANAGER)
 @blp.arguments(AssignmentRuleInSchema)
 @blp.response(201, AssignmentRuleSchema)
 def create_assignment_rule(data: dict[str, Any]) -> Any:
@@ -54,7 +45,7 @@ def create_assignment_rule(data: dict[str, Any]) -> Any:
 
 
 @blp.put("/<uuid:rule_id>")
-@require_roles(*MANAGERS)
+@require_roles(ADMIN, MANAGER)
 @blp.arguments(AssignmentRuleInSchema)
 @blp.response(200, AssignmentRuleSchema)
 def replace_assignment_rule(data: dict[str, Any], rule_id: uuid.UUID) -> Any:
@@ -63,7 +54,7 @@ def replace_assignment_rule(data: dict[str, Any], rule_id: uuid.UUID) -> Any:
 
 
 @blp.delete("/<uuid:rule_id>")
-@require_roles(*MANAGERS)
+@require_roles(ADMIN, MANAGER)
 @blp.response(204)
 def delete_assignment_rule(rule_id: uuid.UUID) -> None:
     """Remove a routing rule."""
@@ -71,7 +62,7 @@ def delete_assignment_rule(rule_id: uuid.UUID) -> None:
 
 
 @blp.get("/members")
-@require_roles(*MANAGERS)
+@require_roles(ADMIN, MANAGER)
 @blp.response(200, MemberListSchema)
 def list_members() -> dict[str, Any]:
     """Members, their settings and open-lead load."""
@@ -79,7 +70,7 @@ def list_members() -> dict[str, Any]:
 
 
 @blp.patch("/members/<uuid:user_id>")
-@require_roles(*MANAGERS)
+@require_roles(ADMIN, MANAGER)
 @blp.arguments(MemberUpdateSchema)
 @blp.response(200, MemberSchema)
 def update_member(data: dict[str, Any], user_id: uuid.UUID) -> Any:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from crm_shared.auth import ADMIN, MANAGER
 from crm_shared.schemas import PageArgsSchema
 from crm_shared.web import (
     Blueprint,
     current_principal,
     db_session,
     require_roles,
-    service_context,
 )
 
 from .. import campaigns
@@ -23,19 +23,10 @@ from ..schemas.campaigns import (
 )
 
 blp = Blueprint("campaigns", __name__, url_prefix="/api/v1/campaigns", description="Campaigns")
-MANAGERS = ("admin", "manager")
-
-
-def _extra() -> dict[str, Any]:
-    return service_context().settings.extra
-
-
-def _region() -> str:
-    return _extra()["default_region"]
 
 
 @blp.post("")
-@require_roles(*MANAGERS)
+@require_roles(ADMIN, MANAGER)
 @blp.arguments(CampaignInSchema)
 @blp.response(201, CampaignSchema)
 def create_campaign(data: dict[str, Any]) -> Any:
@@ -64,7 +55,7 @@ def get_campaign(campaign_id: uuid.UUID) -> Any:
 
 
 @blp.patch("/<uuid:campaign_id>")
-@require_roles(*MANAGERS)
+@require_roles(ADMIN, MANAGER)
 @blp.arguments(CampaignPatchSchema(partial=True))
 @blp.response(200, CampaignSchema)
 def update_campaign(data: dict[str, Any], campaign_id: uuid.UUID) -> Any:

@@ -21,7 +21,6 @@ from ..schemas.forms import FormReceiptSchema
 blp = Blueprint(
     "forms", __name__, url_prefix="/api/v1/forms", description="Public web-form capture"
 )
-MANAGERS = ("admin", "manager")
 
 
 def _extra() -> dict[str, Any]:

@@ -45,7 +45,6 @@ from ..schemas.leads import (
 )
 
 blp = Blueprint("leads", __name__, url_prefix="/api/v1/leads", description="Leads")
-MANAGERS = ("admin", "manager")
 
 
 def _extra() -> dict[str, Any]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from crm_shared.auth import ADMIN, MANAGER
 from crm_shared.web import (
     Blueprint,
     db_session,
     require_roles,
-    service_context,
 )
 
 from .. import configuration, scoring
@@ -22,15 +22,6 @@ from ..schemas.scoring import (
 )
 
 blp = Blueprint("scoring", __name__, url_prefix="/api/v1/scoring-rules", description="Lead scoring")
-MANAGERS = ("admin", "manager")
-
-
-def _extra() -> dict[str, Any]:
-    return service_context().settings.extra
-
-
-def _region() -> str:
-    return _extra()["default_region"]
 
 
 @blp.get("")
@@ -41,7 +32,7 @@ def list_scoring_rules() -> dict[str, Any]:
 
 
 @blp.post("")
-@require_roles(*MANAGERS)
+@require_roles(ADMIN, MANAGER)
 @blp.arguments(ScoringRuleInSchema)
 @blp.response(201, ScoringRuleSchema)
 def create_scoring_rule(data: dict[str, Any]) -> Any:
@@ -50,7 +41,7 @@ def create_scoring_rule(data: dict[str, Any]) -> Any:
 
 
 @blp.put("/<uuid:rule_id>")
-@require_roles(*MANAGERS)
+@require_roles(ADMIN, MANAGER)
 @blp.arguments(ScoringRuleInSchema)
 @blp.response(200, ScoringRuleSchema)
 def replace_scoring_rule(data: dict[str, Any], rule_id: uuid.UUID) -> Any:
@@ -59,7 +50,7 @@ def replace_scoring_rule(data: dict[str, Any], rule_id: uuid.UUID) -> Any:
 
 
 @blp.delete("/<uuid:rule_id>")
-@require_roles(*MANAGERS)
+@require_roles(ADMIN, MANAGER)
 @blp.response(204)
 def delete_scoring_rule(rule_id: uuid.UUID) -> None:
     """Remove a scoring rule; open leads are rescored."""
@@ -74,7 +65,7 @@ def get_qualification() -> Any:
 
 
 @blp.put("/settings")
-@require_roles(*MANAGERS)
+@require_roles(ADMIN, MANAGER)
 @blp.arguments(QualificationSettingsSchema)
 @blp.response(200, QualificationSettingsSchema)
 def put_qualification(data: dict[str, Any]) -> Any:
@@ -90,7 +81,7 @@ def get_model() -> Any:
 
 
 @blp.post("/model/train")
-@require_roles(*MANAGERS)
+@require_roles(ADMIN, MANAGER)
 @blp.response(200, ModelSchema)
 def train_model() -> Any:
     """Optional: learn from past qualified and disqualified leads."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from crm_shared.auth import ADMIN, MANAGER
 from crm_shared.schemas import PageArgsSchema
 from crm_shared.web import (
     Blueprint,
     current_principal,
     db_session,
     require_roles,
-    service_context,
 )
 
 from .. import configuration
@@ -25,19 +25,10 @@ from ..schemas.sources import (
 blp = Blueprint(
     "lead_sources", __name__, url_prefix="/api/v1/lead-sources", description="Lead sources"
 )
-MANAGERS = ("admin", "manager")
-
-
-def _extra() -> dict[str, Any]:
-    return service_context().settings.extra
-
-
-def _region() -> str:
-    return _extra()["default_region"]
 
 
 @blp.post("")
-@require_roles(*MANAGERS)
+@require_roles(ADMIN, MANAGER)
 @blp.arguments(SourceInSchema)
 @blp.response(201, SourceSchema)
 def create_source(data: dict[str, Any]) -> Any:
@@ -46,7 +37,7 @@ def create_source(data: dict[str, Any]) -> Any:
 
 
 @blp.get("")
-@require_roles(*MANAGERS)
+@require_roles(ADMIN, MANAGER)
 @blp.arguments(PageArgsSchema, location="query", as_kwargs=True)
 @blp.response(200, SourcePageSchema)
 def list_sources(**args: Any) -> dict[str, Any]:
@@ -56,7 +47,7 @@ def list_sources(**args: Any) -> dict[str, Any]:
 
 
 @blp.patch("/<uuid:source_id>")
-@require_roles(*MANAGERS)
+@require_roles(ADMIN, MANAGER)
 @blp.arguments(SourcePatchSchema(partial=True))
 @blp.response(200, SourceSchema)
 def update_source(data: dict[str, Any], source_id: uuid.UUID) -> Any:
@@ -65,7 +56,7 @@ def update_source(data: dict[str, Any], source_id: uuid.UUID) -> Any:
 
 
 @blp.post("/<uuid:source_id>/rotate-key")
-@require_roles(*MANAGERS)
+@require_roles(ADMIN, MANAGER)
 @blp.response(200, SourceSchema)
 def rotate_key(source_id: uuid.UUID) -> Any:
     """A new form key; the old one stops working."""

@@ -56,7 +56,7 @@ class CampaignStatsSchema(ma.Schema):
     qualified = fields.Integer()
     won = fields.Integer()
     revenue = fields.List(fields.Nested(RevenueSchema))
-    cost_per_lead = fields.String(allow_none=True)
+    cost_per_lead = AmountField(allow_none=True)
     qualification_rate = fields.Float(allow_none=True)
     roi = fields.String(allow_none=True, metadata={"description": "(revenue - budget) / budget"})
 
