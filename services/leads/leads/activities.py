@@ -24,7 +24,7 @@ from .configuration import qualification_settings
 from .models import Lead, LeadActivity
 from .qualification import qualify_if_due
 from .rules.assignment import stops_response_clock
-from .rules.lifecycle import BEHAVIOURS, status_after_follow_up
+from .rules.lifecycle import BEHAVIOURS, is_in_the_future, status_after_follow_up
 
 
 def touched_by_follow_up(lead: Lead, kind: str, actor_id: uuid.UUID | None, now: datetime) -> None:
@@ -43,7 +43,7 @@ def add_activity(
         raise Conflict("lead was merged into another", merged_into_id=str(lead.merged_into_id))
     now = utcnow()
     when = data.get("occurred_at") or now
-    if (when - now).total_seconds() > 300:
+    if is_in_the_future(when, now):
         raise ValidationFailed.field("occurred_at", "is in the future")
     activity = LeadActivity(
         id=uuid.uuid4(),

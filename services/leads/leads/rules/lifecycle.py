@@ -1,6 +1,8 @@
-"""Lead lifecycle rules: which status may follow which. Plain Python."""
+"""Lead lifecycle rules: which status may follow which, and when an activity is too early."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 from crm_shared.errors import Conflict
 
@@ -48,3 +50,12 @@ def status_after_follow_up(status: str, kind: str) -> str:
     if status == "new" and kind in {"call", "email", "meeting"}:
         return "contacted"
     return status
+
+
+# Clocks disagree a little: an activity this far ahead of ours still counts as now.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def is_in_the_future(when: datetime, now: datetime) -> bool:
+    """Whether an activity said to happen at ``when`` has not happened yet at ``now``."""
+    return when - now > CLOCK_SKEW

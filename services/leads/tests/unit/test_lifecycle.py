@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from leads.rules.lifecycle import check_can_move, status_after_follow_up
+from leads.rules.lifecycle import check_can_move, is_in_the_future, status_after_follow_up
 
 
 def test_status_moves():
@@ -16,3 +18,10 @@ def test_status_moves():
         check_can_move("qualified", "contacted")
     assert status_after_follow_up("new", "call") == "contacted"
     assert status_after_follow_up("nurturing", "call") == "nurturing"
+
+
+def test_an_activity_may_be_a_little_ahead_of_our_clock_but_not_more():
+    now = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    assert not is_in_the_future(now + timedelta(minutes=5), now)
+    assert is_in_the_future(now + timedelta(minutes=5, seconds=1), now)
+    assert not is_in_the_future(now - timedelta(days=30), now)
