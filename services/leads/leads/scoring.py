@@ -135,28 +135,21 @@ def rescore(
     model: Model | None = None,
     model_weight: float = 0.0,
 ) -> None:
-    """Recompute a lead's score and reasons."""
+    """Recompute a lead's score and reasons (the arithmetic: :mod:`leads.rules.scoring`)."""
     activities = list(activities)
-    result = scoring.score_lead(lead_attributes(lead), activities, rules[0], rules[1], now)
-    reasons = [
-        {"rule_id": r.rule_id, "rule": r.rule, "points": r.points, "detail": r.detail}
-        for r in result.reasons
-    ]
-    value = result.value
+    attributes = lead_attributes(lead)
+    result = scoring.score_lead(attributes, activities, rules[0], rules[1], now)
     if model is not None and model_weight > 0:
         counts: dict[str, int] = {}
         for kind, _ in activities:
             counts[kind] = counts.get(kind, 0) + 1
-        probability = model.probability(features(lead_attributes(lead), counts))
-        value = scoring.blend(result.value, probability, model_weight)
-        reasons.append(
-            {
-                "rule_id": "model",
-                "rule": "Learned model",
-                "points": round(value - result.value, 1),
-                "detail": f"P(qualified) = {probability:.2f}, weight {model_weight}",
-            }
-        )
+        probability = model.probability(features(attributes, counts))
+        result = scoring.with_model(result, probability, model_weight)
+    value = result.value
+    reasons = [
+        {"rule_id": r.rule_id, "rule": r.rule, "points": r.points, "detail": r.detail}
+        for r in result.reasons
+    ]
     lead.score = value
     lead.score_reasons = reasons
     lead.scored_at = now

@@ -161,6 +161,23 @@ def blend(rule_score: int, probability: float | None, model_weight: float) -> in
     return max(0, min(100, round(mixed)))
 
 
+def with_model(score: Score, probability: float | None, model_weight: float) -> Score:
+    """The rule score blended with the learned model's probability, the model shown as a reason.
+
+    Without a probability or with no weight, the rule score stands as is.
+    """
+    if probability is None or model_weight <= 0:
+        return score
+    value = blend(score.value, probability, model_weight)
+    model = Reason(
+        "model",
+        "Learned model",
+        round(value - score.value, 1),
+        f"P(qualified) = {probability:.2f}, weight {model_weight}",
+    )
+    return Score(value, (*score.reasons, model))
+
+
 DEFAULT_ATTRIBUTE_RULES = (
     (
         "Decision-maker title",

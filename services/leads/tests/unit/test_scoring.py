@@ -91,3 +91,20 @@ def test_behaviour_is_capped_per_rule():
     behaviour = [scoring.BehaviourRule("v", "Visit", "visit", 10, 30.0, 25)]
     result = scoring.score_lead({}, [("visit", NOW)] * 10, [], behaviour, NOW)
     assert result.value == 25
+
+
+@given(leads, activities, attribute_rules, st.floats(0, 1), st.floats(0.01, 1))
+def test_the_model_blend_stays_in_bounds_and_explains_its_share(lead, acts, attrs, p, weight):
+    rules_only = scoring.score_lead(lead, acts, attrs, [], NOW)
+    blended = scoring.with_model(rules_only, p, weight)
+    assert 0 <= blended.value <= 100
+    assert blended.reasons[:-1] == rules_only.reasons
+    model = blended.reasons[-1]
+    assert model.rule_id == "model"
+    assert model.points == round(blended.value - rules_only.value, 1)
+
+
+def test_without_a_model_the_rule_score_stands():
+    rules_only = scoring.Score(40, ())
+    assert scoring.with_model(rules_only, None, 0.5) is rules_only
+    assert scoring.with_model(rules_only, 0.9, 0.0) is rules_only
