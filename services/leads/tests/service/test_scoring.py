@@ -67,3 +67,47 @@ def test_scoring_rules_are_data_and_auto_qualification_publishes(svc, process):
     assert event["data"]["automatic"] is True
     assert event["data"]["score"] >= 80
     assert event["data"]["email"] == "cfo@bank.com"
+
+
+def test_the_learned_model_trains_on_closed_leads_and_joins_the_score(svc, process):
+    admin = svc.user("admin")
+    too_few = svc.client.post("/api/v1/scoring-rules/model/train", headers=admin.headers)
+    assert too_few.status_code == 422 and too_few.json["errors"][0]["field"] == "leads"
+    assert (
+        svc.client.get("/api/v1/scoring-rules/model", headers=admin.headers).json["trained"]
+        is False
+    )
+    items = [
+        {"name": f"Lead {i}", "industry": "banking" if i % 2 else "retail", "title": "CTO"}
+        for i in range(30)
+    ]
+    created = svc.client.post(
+        "/api/v1/leads/batch", json={"leads": items}, headers=admin.headers
+    ).json["results"]
+    for i, result in enumerate(created):
+        url = f"/api/v1/leads/{result['id']}"
+        if i % 2:
+            assert svc.client.post(url + "/qualify", headers=admin.headers).status_code == 200
+        else:
+            done = svc.client.post(
+                url + "/disqualify", json={"reason": "retail"}, headers=admin.headers
+            )
+            assert done.status_code == 200
+    trained = svc.client.post("/api/v1/scoring-rules/model/train", headers=admin.headers)
+    assert trained.status_code == 200, trained.json
+    assert trained.json["trained"] is True and trained.json["trained_on"] > 0
+    assert svc.client.get("/api/v1/scoring-rules/model", headers=admin.headers).json == trained.json
+    settings = svc.client.put(
+        "/api/v1/scoring-rules/settings",
+        json={"model_enabled": True, "model_weight": 0.5},
+        headers=admin.headers,
+    )
+    assert settings.json["model_enabled"] is True and settings.json["auto_qualify"] is False
+    fresh = svc.client.post(
+        "/api/v1/leads", json={"name": "New bank", "industry": "banking"}, headers=admin.headers
+    ).json
+    process(svc)
+    lead = svc.client.get(f"/api/v1/leads/{fresh['id']}", headers=admin.headers).json
+    model = [r for r in lead["score_reasons"] if r["rule_id"] == "model"]
+    assert len(model) == 1 and model[0]["rule"] == "Learned model"
+    assert model[0]["detail"].startswith("P(qualified) = ")
