@@ -129,6 +129,63 @@ def env_prefix(service: str) -> str:
     return "CRM_" + service.upper().replace("-", "_")
 
 
+@dataclass(frozen=True)
+class PoolSettings:
+    """How many database connections one process may hold, and for how long.
+
+    ``size`` connections stay open; ``max_overflow`` more may open under load
+    and close when returned; a thread that finds all of them busy waits up to
+    ``timeout`` seconds; a connection older than ``recycle`` seconds is
+    replaced (so connections idle across a firewall or server timeout are not
+    reused). ``pre_ping`` checks each connection before it is handed out, so
+    one cut by a database restart is replaced instead of failing a request.
+    """
+
+    size: int = 2
+    max_overflow: int = 1
+    timeout: float = 10.0
+    recycle: int = 1800
+    pre_ping: bool = True
+
+    @property
+    def max_connections(self) -> int:
+        """The most connections this pool can open at once."""
+        return self.size + self.max_overflow
+
+
+# Defaults per process kind, chosen so ``make up`` (every service's web
+# processes and workers on one PostgreSQL) stays well under its default 100
+# connections; see docs/operations.md for the budget.
+POOL_DEFAULTS: dict[str, PoolSettings] = {
+    "web": PoolSettings(size=2, max_overflow=0),
+    "worker": PoolSettings(size=2, max_overflow=1),
+}
+POOL_KINDS = tuple(POOL_DEFAULTS)
+
+
+def load_pool_settings(env: Env, service: str, kind: str) -> PoolSettings:
+    """Pool settings of ``kind`` (web or worker) processes of ``service``.
+
+    ``CRM_<SERVICE>_<KIND>_DB_POOL_SIZE`` overrides ``CRM_<KIND>_DB_POOL_SIZE``,
+    which overrides the default; likewise ``_DB_MAX_OVERFLOW``,
+    ``_DB_POOL_TIMEOUT`` and ``_DB_POOL_RECYCLE``.
+    """
+    default = POOL_DEFAULTS[kind]
+    own = f"{env_prefix(service)}_{kind.upper()}_DB_"
+    common = f"CRM_{kind.upper()}_DB_"
+
+    def name(suffix: str) -> str:
+        return own + suffix if env.environ.get(own + suffix) else common + suffix
+
+    return PoolSettings(
+        size=env.int(name("POOL_SIZE"), default.size, min=1, max=100),
+        max_overflow=env.int(name("MAX_OVERFLOW"), default.max_overflow, min=0, max=100),
+        timeout=env.float(name("POOL_TIMEOUT"), default.timeout, min=0.1),
+        recycle=env.int(name("POOL_RECYCLE"), default.recycle, min=1),
+        pre_ping=env.bool(name("POOL_PRE_PING"), default.pre_ping),
+    )
+
+
 DATABASE_SCHEMES = ("postgresql", "sqlite")
 BROKER_SCHEMES = ("amqp", "pyamqp", "memory")
 
@@ -153,6 +210,8 @@ class Settings:
     log_level: str = "INFO"
     trace_file: str | None = None
     max_body_bytes: int = 2 * 1024 * 1024
+    web_pool: PoolSettings = POOL_DEFAULTS["web"]
+    worker_pool: PoolSettings = POOL_DEFAULTS["worker"]
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -206,6 +265,8 @@ def load_settings(
         log_level=env.str("CRM_LOG_LEVEL", "INFO").upper(),
         trace_file=env.str("CRM_TRACE_FILE", None),
         max_body_bytes=env.int("CRM_MAX_BODY_BYTES", 2 * 1024 * 1024, min=1024),
+        web_pool=load_pool_settings(env, service, "web"),
+        worker_pool=load_pool_settings(env, service, "worker"),
         extra=extra(env) if extra else {},
     )
     env.check()

@@ -52,7 +52,9 @@ class Worker:
         if unknown or not self.roles:
             raise ValueError(f"worker roles are some of {', '.join(ROLES)}; got {sorted(roles)}")
         telemetry.setup_logging(self.settings.log_level)
-        self.db = Database(self.settings.database_url, service=spec.name, pool_size=4)
+        self.db = Database(
+            self.settings.database_url, service=spec.name, pool=self.settings.worker_pool
+        )
         self.topology = Topology(self.settings.bus_namespace, self.settings.delivery_limit)
         self.handlers = dict(spec.handlers())
         self.jobs = list(spec.jobs()) if "jobs" in self.roles else []

@@ -25,7 +25,7 @@ from crm_shared.outbox import OutboxRelay, pending_stats
 from crm_shared.testing import TcpProxy
 from crm_shared.worker import Worker
 
-from .conftest import PROBE, probe_items
+from ..conftest import PROBE, probe_items
 
 
 @pytest.fixture(params=["memory", pytest.param("amqp", marks=pytest.mark.integration)])
