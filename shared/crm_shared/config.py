@@ -202,9 +202,11 @@ class Settings:
     jwt_audience: str
     bus_namespace: str = ""
     delivery_limit: int = 5
+    queue_delivery_limit: int = 1000
+    consumer_batch_size: int = 100
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.05
-    prefetch: int = 50
+    prefetch: int = 200
     health_port: int | None = None
     data_dir: Path = Path("var")
     log_level: str = "INFO"
@@ -257,9 +259,11 @@ def load_settings(
         jwt_audience=env.str("CRM_JWT_AUDIENCE", "crm"),
         bus_namespace=env.str("CRM_BUS_NAMESPACE", ""),
         delivery_limit=env.int("CRM_DELIVERY_LIMIT", 5, min=1, max=100),
+        queue_delivery_limit=env.int("CRM_QUEUE_DELIVERY_LIMIT", 1000, min=10),
+        consumer_batch_size=env.int("CRM_CONSUMER_BATCH_SIZE", 100, min=1, max=1000),
         relay_batch_size=env.int("CRM_RELAY_BATCH_SIZE", 500, min=1, max=5000),
         relay_idle_seconds=env.float("CRM_RELAY_IDLE_SECONDS", 0.05, min=0.001),
-        prefetch=env.int("CRM_PREFETCH", 50, min=1, max=1000),
+        prefetch=env.int("CRM_PREFETCH", 200, min=1, max=5000),
         health_port=env.int(f"{prefix}_WORKER_HEALTH_PORT", None, min=0, max=65535),
         data_dir=Path(env.str("CRM_DATA_DIR", "var")),
         log_level=env.str("CRM_LOG_LEVEL", "INFO").upper(),

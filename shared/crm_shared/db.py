@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -41,6 +42,18 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Errors that say the database, not the work, is at fault: an event that
+# meets one is held and retried rather than counted as a handler failure.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError,)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when ``exc`` means the database was unreachable, not that the work is wrong."""
+    if isinstance(exc, TRANSIENT_ERRORS):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 def new_metadata() -> MetaData:

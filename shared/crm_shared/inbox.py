@@ -12,7 +12,7 @@ from collections.abc import Callable
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .db import Database, utcnow
+from .db import Database, is_transient, utcnow
 from .events import Event
 from .tables import inbox
 
@@ -52,3 +52,51 @@ def handle_once(db: Database, event: Event, handler: Handler) -> bool:
             return False
         handler(session, event)
     return True
+
+
+# What became of one event of a batch: handled now, skipped as a repeat, or
+# the exception its handler raised (its changes rolled back).
+Outcome = str | BaseException
+HANDLED = "handled"
+SKIPPED = "skipped"
+
+
+def _apply(session: Session, event: Event, handler: Handler) -> str:
+    if not claim(session, event):
+        return SKIPPED
+    handler(session, event)
+    return HANDLED
+
+
+def handle_batch(
+    db: Database, events: list[Event], handler_for: Callable[[Event], Handler]
+) -> list[Outcome]:
+    """Handle a batch of events once each, in one transaction when all succeed.
+
+    One transaction for the whole batch saves a commit (and a round trip) per
+    event. If any handler fails, that transaction is rolled back and every
+    event is handled alone, so a bad event spends only its own attempt and
+    never blocks or double-applies the others. A database outage
+    (:func:`~crm_shared.db.is_transient`) is raised for the caller to wait out.
+    """
+    if not events:
+        return []
+    try:
+        with db.transaction() as session:
+            outcomes: list[Outcome] = [_apply(session, e, handler_for(e)) for e in events]
+        return outcomes
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        if len(events) == 1:
+            return [exc]
+    outcomes = []
+    for event in events:
+        try:
+            with db.transaction() as session:
+                outcomes.append(_apply(session, event, handler_for(event)))
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            outcomes.append(exc)
+    return outcomes
