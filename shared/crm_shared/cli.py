@@ -11,14 +11,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from typing import TYPE_CHECKING
 
 from .bus import Topology
 from .config import ConfigError, Settings, load_settings
 from .service import ServiceSpec
-
-if TYPE_CHECKING:
-    from .db import Database
 
 
 def main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
@@ -98,7 +94,13 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
 
 
 def _dead_letters(spec: ServiceSpec, settings: Settings, args: argparse.Namespace) -> int:
-    from .dead_letters import follow, queue_depth, replay_dead_letters, returned_ids
+    from .dead_letters import (
+        follow,
+        handled_ids,
+        queue_depth,
+        replay_dead_letters,
+        returned_ids,
+    )
 
     topology = Topology.for_settings(settings)
     if not args.replay:
@@ -122,7 +124,7 @@ def _dead_letters(spec: ServiceSpec, settings: Settings, args: argparse.Namespac
         try:
             follow(
                 run,
-                handled=lambda ids: _in_inbox(db, ids),
+                handled=lambda ids: handled_ids(db, ids),
                 returned=lambda: returned_ids(settings.broker_url, topology, spec.name, run.run_id),
                 timeout=args.wait,
             )
@@ -130,13 +132,3 @@ def _dead_letters(spec: ServiceSpec, settings: Settings, args: argparse.Namespac
             db.dispose()
     print(f"{spec.name}: {run.summary()}")
     return 1 if run.failed_again else 0
-
-
-def _in_inbox(db: Database, ids: list[str]) -> set[str]:
-    from sqlalchemy import select
-
-    from .tables import inbox
-
-    with db.reading() as session:
-        rows = session.execute(select(inbox.c.event_id).where(inbox.c.event_id.in_(ids)))
-        return {str(row[0]) for row in rows}

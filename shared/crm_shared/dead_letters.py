@@ -18,8 +18,11 @@ from typing import Any
 
 from kombu import Producer
 from kombu.message import Message
+from sqlalchemy import select
 
 from .bus import Topology, connect
+from .db import Database
+from .tables import inbox
 
 # Marks the messages one replay run sent, so it can tell them from those it
 # has not seen yet and find the ones that came back.
@@ -152,6 +155,17 @@ def returned_ids(url: str, topology: Topology, service: str, run_id: str) -> set
                 identity, _kind = _identity(message)
                 found.add(identity or "")
         channel.close()
+    return found
+
+
+def handled_ids(db: Database, ids: list[str]) -> set[str]:
+    """Which of ``ids`` the service's inbox records as handled."""
+    found: set[str] = set()
+    with db.reading() as session:
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            rows = session.execute(select(inbox.c.event_id).where(inbox.c.event_id.in_(chunk)))
+            found.update(str(row[0]) for row in rows)
     return found
 
 
