@@ -212,7 +212,8 @@ class Publisher:
             connection = connect(self.url, confirm_each=False)
             connection.ensure_connection(max_retries=1)
             self.topology.declare(connection, None, ())
-            channel = connection.default_channel
+            # py-amqp's channel, not kombu's abstract one: confirms and its events.
+            channel: Any = connection.default_channel
             channel.confirm_select()
             channel.events["basic_ack"].add(self._on_ack)
             channel.events["basic_nack"].add(self._on_nack)

@@ -7,6 +7,7 @@ naming all of them, so an operator fixes the environment in one go.
 
 from __future__ import annotations
 
+import builtins
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -48,12 +49,12 @@ class Env:
 
     def int(
         self,
-        name: str,
+        name: builtins.str,
         default: Any = _MISSING,
         *,
         min: int | None = None,
         max: int | None = None,
-        help: str = "",
+        help: builtins.str = "",
     ) -> Any:
         """An integer within ``[min, max]``."""
         value = self._raw(name, default, help)
@@ -69,7 +70,12 @@ class Env:
         return number
 
     def float(
-        self, name: str, default: Any = _MISSING, *, min: float | None = None, help: str = ""
+        self,
+        name: builtins.str,
+        default: Any = _MISSING,
+        *,
+        min: float | None = None,
+        help: builtins.str = "",
     ) -> Any:
         """A float, at least ``min``."""
         value = self._raw(name, default, help)
@@ -84,7 +90,7 @@ class Env:
             self.problems.append(f"{name}={number} is below {min}")
         return number
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def bool(self, name: builtins.str, default: bool = False) -> bool:
         """A boolean: 1/true/yes/on or 0/false/no/off."""
         value = self._raw(name, default, "")
         if value is None:
@@ -98,7 +104,12 @@ class Env:
         return default
 
     def url(
-        self, name: str, default: Any = _MISSING, *, schemes: tuple[str, ...], help: str = ""
+        self,
+        name: builtins.str,
+        default: Any = _MISSING,
+        *,
+        schemes: tuple[builtins.str, ...],
+        help: builtins.str = "",
     ) -> Any:
         """A URL whose scheme (before any ``+driver``) is one of ``schemes``."""
         value = self._raw(name, default, help)

@@ -14,6 +14,7 @@ and each job runs in one worker at a time.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import signal
@@ -168,7 +169,7 @@ class Worker:
             consumer = self.consumer
             self._spawn("consumer", lambda: consumer.run(self.stop_event))
         for job in self.jobs:
-            self._spawn(f"job-{job.name}", lambda job=job: self._run_job(job))
+            self._spawn(f"job-{job.name}", functools.partial(self._run_job, job))
         if self.settings.health_port is not None:
             self._start_health(self.settings.health_port)
 
