@@ -23,11 +23,12 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import secrets
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from .config import env_prefix
 from .service import ServiceSpec, discover
@@ -139,6 +140,33 @@ def _ctl(vhost: str) -> Callable[[BrokerUser, str], None]:
                 raise RuntimeError(f"{' '.join(command[:3])}: {result.stderr.strip()}")
 
     return apply
+
+
+def own_broker_url(broker_url: str, service: str, password: str) -> str:
+    """``broker_url`` with the credentials replaced by ``service``'s own user."""
+    parts = urlsplit(broker_url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    user = quote(f"crm-{service}", safe="")
+    return urlunsplit(parts._replace(netloc=f"{user}:{quote(password, safe='')}@{host}"))
+
+
+def provision_local(
+    specs: Mapping[str, ServiceSpec], env: dict[str, str], via: str
+) -> dict[str, str]:
+    """For ``crm-up``: provision every service's user; service name → its broker URL.
+
+    Passwords not given as ``CRM_<SERVICE>_BROKER_PASSWORD`` are generated for
+    this run. Raises when provisioning fails.
+    """
+    for spec in specs.values():
+        variable = user_for(spec).password_variable
+        env.setdefault(variable, secrets.token_urlsafe(18))
+    if main(["--via", via], environ=env) != 0:
+        raise RuntimeError("broker provisioning failed (see above)")
+    return {
+        name: own_broker_url(env["CRM_BROKER_URL"], name, env[user_for(spec).password_variable])
+        for name, spec in specs.items()
+    }
 
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:

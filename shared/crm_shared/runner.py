@@ -244,9 +244,18 @@ def run_processes(argv: list[str] | None = None) -> int:
         file=sys.stderr,
         flush=True,
     )
+    # Optional on this machine (off by default): each service on its own
+    # RabbitMQ user, provisioned with rabbitmqctl or the management API.
+    broker_urls: dict[str, str] = {}
+    if env.get("CRM_BROKER_USERS") in ("rabbitmqctl", "http"):
+        from .broker_users import provision_local
+
+        broker_urls = provision_local(specs, env, env["CRM_BROKER_USERS"])
     manager = Manager()
     for name, command in process_table(specs, env).items():
-        manager.add_process(name, command, env=env)
+        service = name.rpartition("-")[0]
+        own = {"CRM_BROKER_URL": broker_urls[service]} if service in broker_urls else {}
+        manager.add_process(name, command, env={**env, **own})
 
     def announce() -> None:
         gateway = f"http://127.0.0.1:{env['CRM_GATEWAY_PORT']}"

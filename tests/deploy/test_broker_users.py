@@ -12,7 +12,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crm_shared.broker_users import main, rabbitmqctl_commands, user_for, users
+from crm_shared.broker_users import (
+    main,
+    own_broker_url,
+    rabbitmqctl_commands,
+    user_for,
+    users,
+)
 from crm_shared.bus import Topology, connect
 from crm_shared.service import discover
 
@@ -39,6 +45,11 @@ def test_one_user_per_service_and_every_password_required(capsys):
     assert sorted(u.name for u in plan) == sorted(f"crm-{n}" for n in SPECS)
     assert main(["--via", "rabbitmqctl"], environ={}) == 2
     assert "CRM_LEADS_BROKER_PASSWORD" in capsys.readouterr().err
+
+
+def test_crm_up_gives_each_process_its_own_credentials():
+    url = own_broker_url("amqp://guest:guest@127.0.0.1:5672//", "service-desk", "p/w")
+    assert url == "amqp://crm-service-desk:p%2Fw@127.0.0.1:5672//"
 
 
 def test_a_namespace_scopes_the_names():
