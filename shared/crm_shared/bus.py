@@ -17,21 +17,17 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
-from kombu import Connection, Consumer, Exchange, Producer, Queue, binding
-from kombu.message import Message
-from opentelemetry.trace import SpanKind, Status, StatusCode
-from sqlalchemy.exc import DBAPIError, OperationalError
+from amqp.exceptions import PreconditionFailed
+from kombu import Connection, Exchange, Producer, Queue, binding
 
-from . import telemetry
-from .events import CONTENT_TYPE, Event
+from .config import Settings
+from .events import CONTENT_TYPE
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +37,18 @@ class Topology:
     """Names and shapes of the exchanges and queues."""
 
     namespace: str = ""
+    # Handler failures after which the consumer dead-letters an event.
     delivery_limit: int = 5
+    # The broker's own delivery limit on the work queue: it counts every
+    # return of a message, a consumer's restart included, so it is only a
+    # guard against a message that kills its consumer outright, set far above
+    # what a restart loop during an outage could reach.
+    guard_limit: int = 1000
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> Topology:
+        """The topology a service's settings describe."""
+        return cls(settings.bus_namespace, settings.delivery_limit, settings.queue_delivery_limit)
 
     def name(self, base: str) -> str:
         """Prefix ``base`` with the namespace, if any."""
@@ -67,7 +74,7 @@ class Topology:
             durable=True,
             queue_arguments={
                 "x-queue-type": "quorum",
-                "x-delivery-limit": self.delivery_limit,
+                "x-delivery-limit": self.guard_limit,
                 "x-dead-letter-exchange": self.dead.name,
                 "x-dead-letter-routing-key": service,
             },
@@ -92,8 +99,38 @@ class Topology:
         self.dead(channel).declare()
         types = list(event_types)
         if service and types:
-            self.queue(service, types)(channel).declare()
-            self.dead_queue(service)(channel).declare()
+            for queue in (self.queue(service, types), self.dead_queue(service)):
+                _declare_queue(connection, queue)
+
+
+def _declare_queue(connection: Connection, queue: Queue) -> None:
+    """Declare ``queue`` and its bindings, tolerating one made with older arguments.
+
+    A queue's arguments cannot change once it exists: a queue declared by an
+    earlier release (another delivery limit) is kept and bound as it is,
+    and the operator is told to apply a policy instead.
+    """
+    channel = connection.channel()
+    try:
+        queue(channel).declare()
+    except PreconditionFailed as exc:
+        log.warning(
+            "queue %s exists with other arguments (%s); keeping it as it is."
+            " Set its delivery limit with a RabbitMQ policy (docs/operations.md).",
+            queue.name,
+            exc,
+        )
+        channel = connection.channel()
+        bound = queue(channel)
+        bound.queue_declare(passive=True)
+        if queue.bindings:
+            for extra in queue.bindings:
+                extra.bind(bound)
+        else:
+            bound.queue_bind()
+    finally:
+        with suppress(Exception):
+            channel.close()
 
 
 def connect(url: str, *, heartbeat: int = 0, confirm_each: bool = True) -> Connection:
@@ -175,7 +212,8 @@ class Publisher:
             connection = connect(self.url, confirm_each=False)
             connection.ensure_connection(max_retries=1)
             self.topology.declare(connection, None, ())
-            channel = connection.default_channel
+            # py-amqp's channel, not kombu's abstract one: confirms and its events.
+            channel: Any = connection.default_channel
             channel.confirm_select()
             channel.events["basic_ack"].add(self._on_ack)
             channel.events["basic_nack"].add(self._on_nack)
@@ -263,211 +301,3 @@ class Publisher:
         self._connection = None
         self._producer = None
         self._batch_connection = None
-
-
-# Errors that say the database, not the event, is at fault: the message is
-# held and retried in place rather than burning its delivery attempts.
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError,)
-
-
-def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, TRANSIENT_ERRORS):
-        return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
-
-
-class EventConsumer:
-    """Consumes a service's queue and hands each event to ``process``.
-
-    ``process`` must be idempotent (the inbox makes it so). Success acks;
-    a database outage holds the message and retries it; any other failure
-    returns the message to the queue until its delivery limit, then
-    dead-letters it so the rest keep flowing.
-    """
-
-    def __init__(
-        self,
-        url: str,
-        topology: Topology,
-        service: str,
-        event_types: Iterable[str],
-        process: Callable[[Event], Any],
-        *,
-        prefetch: int = 50,
-    ) -> None:
-        self.url = url
-        self.topology = topology
-        self.service = service
-        self.event_types = sorted(event_types)
-        self.process = process
-        self.prefetch = prefetch
-        self.tracer = telemetry.tracer(service)
-        self._local_attempts: Counter[str] = Counter()
-        self._connection: Connection | None = None
-        self._stop = threading.Event()
-        self.ready = threading.Event()
-
-    def run(self, stop: threading.Event) -> None:
-        """Consume until ``stop`` is set, reconnecting with backoff."""
-        self._stop = stop
-        backoff = 0.5
-        while not stop.is_set():
-            try:
-                with connect(self.url, heartbeat=30) as connection:
-                    connection.ensure_connection(max_retries=1)
-                    self._connection = connection
-                    self.topology.declare(connection, self.service, self.event_types)
-                    queue = self.topology.queue(self.service, self.event_types)
-                    with Consumer(
-                        connection.default_channel,
-                        queues=[queue],
-                        on_message=self._on_message,
-                        prefetch_count=self.prefetch,
-                        no_ack=False,
-                    ):
-                        self.ready.set()
-                        backoff = 0.5
-                        while not stop.is_set():
-                            try:
-                                connection.drain_events(timeout=0.5)
-                            except TimeoutError:
-                                connection.heartbeat_check()
-            except Exception:
-                self.ready.clear()
-                if stop.is_set():
-                    break
-                log.warning("consumer lost the broker; retrying in %.1fs", backoff, exc_info=True)
-                stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
-        self.ready.clear()
-
-    def _attempts(self, message: Message, event_id: str) -> int:
-        """Failed deliveries before this one."""
-        header = (message.headers or {}).get("x-delivery-count")
-        if header is not None:
-            return int(header)
-        return self._local_attempts[event_id]
-
-    def _dead_letter(self, message: Message, reason: str) -> None:
-        assert self._connection is not None
-        if is_amqp(self._connection):
-            message.reject(requeue=False)  # the broker routes it to crm.dead
-            return
-        # The in-memory transport drops rejected messages: route it ourselves.
-        producer = Producer(self._connection.default_channel, exchange=self.topology.dead)
-        headers = dict(message.headers or {})
-        headers["x-crm-dead-reason"] = reason
-        producer.publish(
-            message.body,
-            routing_key=self.service,
-            content_type=message.content_type,
-            content_encoding=message.content_encoding,
-            headers=headers,
-            declare=[self.topology.dead_queue(self.service)],
-        )
-        message.ack()
-
-    def _on_message(self, message: Message) -> None:
-        try:
-            event = Event.from_envelope(json.loads(message.body))
-        except ValueError as exc:
-            log.error("undecodable event dead-lettered: %s", exc)
-            self._dead_letter(message, f"undecodable: {exc}")
-            return
-        attempts = self._attempts(message, event.id)
-        context = telemetry.extract({"traceparent": event.traceparent or ""})
-        backoff = 0.5
-        while True:
-            with self.tracer.start_as_current_span(
-                f"{event.type} process",
-                context=context,
-                kind=SpanKind.CONSUMER,
-                attributes={
-                    "messaging.system": "rabbitmq",
-                    "messaging.operation": "process",
-                    "messaging.destination.name": self.topology.events.name,
-                    "messaging.message.id": event.id,
-                    "crm.event.type": event.type,
-                    "crm.delivery.attempt": attempts + 1,
-                },
-            ) as span:
-                try:
-                    self.process(event)
-                except Exception as exc:
-                    span.record_exception(exc)
-                    span.set_status(Status(StatusCode.ERROR, str(exc)))
-                    if _is_transient(exc) and not self._stop.is_set():
-                        log.warning(
-                            "database unavailable handling %s; holding it %.1fs",
-                            event.type,
-                            backoff,
-                            extra={"event_id": event.id, "event_type": event.type},
-                        )
-                        self._stop.wait(backoff)
-                        backoff = min(backoff * 2, 30.0)
-                        if not self._stop.is_set():
-                            continue
-                        message.requeue()
-                        return
-                    log.exception(
-                        "handler failed (attempt %d of %d)",
-                        attempts + 1,
-                        self.topology.delivery_limit + 1,
-                        extra={"event_id": event.id, "event_type": event.type},
-                    )
-                    if attempts >= self.topology.delivery_limit:
-                        self._local_attempts.pop(event.id, None)
-                        self._dead_letter(message, f"{type(exc).__name__}: {exc}")
-                    else:
-                        self._local_attempts[event.id] += 1
-                        message.requeue()
-                    return
-            self._local_attempts.pop(event.id, None)
-            message.ack()
-            return
-
-
-def queue_depth(url: str, topology: Topology, service: str) -> dict[str, int]:
-    """Messages waiting in the service's work and dead-letter queues."""
-    depths: dict[str, int] = {}
-    with connect(url) as connection:
-        channel = connection.default_channel
-        for queue in (topology.queue(service, ()), topology.dead_queue(service)):
-            try:
-                _name, count, _consumers = queue(channel).queue_declare(passive=True)
-            except Exception:
-                channel = connection.channel()
-                count = 0
-            depths[queue.name] = int(count)
-    return depths
-
-
-def replay_dead_letters(url: str, topology: Topology, service: str, limit: int = 1000) -> int:
-    """Move up to ``limit`` messages from ``<service>.dead`` back onto its work queue.
-
-    They go straight to the service's own queue (not the topic exchange), so
-    other consumers do not see them again. Returns how many were moved.
-    """
-    moved = 0
-    with connect(url) as connection:
-        channel = connection.default_channel
-        dead = topology.dead_queue(service)(channel)
-        producer = Producer(channel)
-        target = topology.name(f"{service}.events")
-        while moved < limit:
-            message = dead.get(no_ack=False)
-            if message is None:
-                break
-            headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
-            producer.publish(
-                message.body,
-                exchange="",
-                routing_key=target,
-                content_type=message.content_type,
-                content_encoding=message.content_encoding,
-                headers=headers,
-                delivery_mode=2,
-            )
-            message.ack()
-            moved += 1
-    return moved

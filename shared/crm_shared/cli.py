@@ -12,8 +12,8 @@ import argparse
 import dataclasses
 import sys
 
-from .bus import Topology, queue_depth, replay_dead_letters
-from .config import ConfigError, load_settings
+from .bus import Topology
+from .config import ConfigError, Settings, load_settings
 from .service import ServiceSpec
 
 
@@ -38,7 +38,17 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
     make = sub.add_parser("makemigration", help="autogenerate a migration")
     make.add_argument("message")
     dead = sub.add_parser("dead-letters", help="count, or replay, dead-lettered events")
-    dead.add_argument("--replay", action="store_true")
+    dead.add_argument(
+        "--replay", action="store_true", help="send them back to this service, each once"
+    )
+    dead.add_argument("--type", dest="event_type", help="replay only events of this type")
+    dead.add_argument("--id", dest="event_id", help="replay only the event with this id")
+    dead.add_argument(
+        "--wait",
+        type=float,
+        default=30.0,
+        help="seconds to wait for the replayed events' outcome (default 30; 0: do not wait)",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -79,11 +89,46 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
 
         create_service_app(spec, settings).run(host="127.0.0.1", port=args.port, threaded=True)
     elif args.command == "dead-letters":
-        topology = Topology(settings.bus_namespace, settings.delivery_limit)
-        if args.replay:
-            moved = replay_dead_letters(settings.broker_url, topology, spec.name)
-            print(f"{spec.name}: replayed {moved} dead-lettered events")
-        else:
-            for name, count in queue_depth(settings.broker_url, topology, spec.name).items():
-                print(f"{name}: {count}")
+        return _dead_letters(spec, settings, args)
     return 0
+
+
+def _dead_letters(spec: ServiceSpec, settings: Settings, args: argparse.Namespace) -> int:
+    from .dead_letters import (
+        follow,
+        handled_ids,
+        queue_depth,
+        replay_dead_letters,
+        returned_ids,
+    )
+
+    topology = Topology.for_settings(settings)
+    if not args.replay:
+        if args.event_type or args.event_id:
+            print(f"{spec.name}: --type and --id select what --replay sends", file=sys.stderr)
+            return 2
+        for name, count in queue_depth(settings.broker_url, topology, spec.name).items():
+            print(f"{name}: {count}")
+        return 0
+    run = replay_dead_letters(
+        settings.broker_url,
+        topology,
+        spec.name,
+        event_type=args.event_type,
+        event_id=args.event_id,
+    )
+    if run.replayed and args.wait > 0:
+        from .db import Database
+
+        db = Database(settings.database_url, service=spec.name, pool_size=1)
+        try:
+            follow(
+                run,
+                handled=lambda ids: handled_ids(db, ids),
+                returned=lambda: returned_ids(settings.broker_url, topology, spec.name, run.run_id),
+                timeout=args.wait,
+            )
+        finally:
+            db.dispose()
+    print(f"{spec.name}: {run.summary()}")
+    return 1 if run.failed_again else 0

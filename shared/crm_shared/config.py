@@ -7,6 +7,7 @@ naming all of them, so an operator fixes the environment in one go.
 
 from __future__ import annotations
 
+import builtins
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -48,12 +49,12 @@ class Env:
 
     def int(
         self,
-        name: str,
+        name: builtins.str,
         default: Any = _MISSING,
         *,
         min: int | None = None,
         max: int | None = None,
-        help: str = "",
+        help: builtins.str = "",
     ) -> Any:
         """An integer within ``[min, max]``."""
         value = self._raw(name, default, help)
@@ -69,7 +70,12 @@ class Env:
         return number
 
     def float(
-        self, name: str, default: Any = _MISSING, *, min: float | None = None, help: str = ""
+        self,
+        name: builtins.str,
+        default: Any = _MISSING,
+        *,
+        min: float | None = None,
+        help: builtins.str = "",
     ) -> Any:
         """A float, at least ``min``."""
         value = self._raw(name, default, help)
@@ -84,7 +90,7 @@ class Env:
             self.problems.append(f"{name}={number} is below {min}")
         return number
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def bool(self, name: builtins.str, default: bool = False) -> bool:
         """A boolean: 1/true/yes/on or 0/false/no/off."""
         value = self._raw(name, default, "")
         if value is None:
@@ -98,7 +104,12 @@ class Env:
         return default
 
     def url(
-        self, name: str, default: Any = _MISSING, *, schemes: tuple[str, ...], help: str = ""
+        self,
+        name: builtins.str,
+        default: Any = _MISSING,
+        *,
+        schemes: tuple[builtins.str, ...],
+        help: builtins.str = "",
     ) -> Any:
         """A URL whose scheme (before any ``+driver``) is one of ``schemes``."""
         value = self._raw(name, default, help)
@@ -129,6 +140,63 @@ def env_prefix(service: str) -> str:
     return "CRM_" + service.upper().replace("-", "_")
 
 
+@dataclass(frozen=True)
+class PoolSettings:
+    """How many database connections one process may hold, and for how long.
+
+    ``size`` connections stay open; ``max_overflow`` more may open under load
+    and close when returned; a thread that finds all of them busy waits up to
+    ``timeout`` seconds; a connection older than ``recycle`` seconds is
+    replaced (so connections idle across a firewall or server timeout are not
+    reused). ``pre_ping`` checks each connection before it is handed out, so
+    one cut by a database restart is replaced instead of failing a request.
+    """
+
+    size: int = 2
+    max_overflow: int = 1
+    timeout: float = 10.0
+    recycle: int = 1800
+    pre_ping: bool = True
+
+    @property
+    def max_connections(self) -> int:
+        """The most connections this pool can open at once."""
+        return self.size + self.max_overflow
+
+
+# Defaults per process kind, chosen so ``make up`` (every service's web
+# processes and workers on one PostgreSQL) stays well under its default 100
+# connections; see docs/operations.md for the budget.
+POOL_DEFAULTS: dict[str, PoolSettings] = {
+    "web": PoolSettings(size=2, max_overflow=0),
+    "worker": PoolSettings(size=2, max_overflow=1),
+}
+POOL_KINDS = tuple(POOL_DEFAULTS)
+
+
+def load_pool_settings(env: Env, service: str, kind: str) -> PoolSettings:
+    """Pool settings of ``kind`` (web or worker) processes of ``service``.
+
+    ``CRM_<SERVICE>_<KIND>_DB_POOL_SIZE`` overrides ``CRM_<KIND>_DB_POOL_SIZE``,
+    which overrides the default; likewise ``_DB_MAX_OVERFLOW``,
+    ``_DB_POOL_TIMEOUT`` and ``_DB_POOL_RECYCLE``.
+    """
+    default = POOL_DEFAULTS[kind]
+    own = f"{env_prefix(service)}_{kind.upper()}_DB_"
+    common = f"CRM_{kind.upper()}_DB_"
+
+    def name(suffix: str) -> str:
+        return own + suffix if env.environ.get(own + suffix) else common + suffix
+
+    return PoolSettings(
+        size=env.int(name("POOL_SIZE"), default.size, min=1, max=100),
+        max_overflow=env.int(name("MAX_OVERFLOW"), default.max_overflow, min=0, max=100),
+        timeout=env.float(name("POOL_TIMEOUT"), default.timeout, min=0.1),
+        recycle=env.int(name("POOL_RECYCLE"), default.recycle, min=1),
+        pre_ping=env.bool(name("POOL_PRE_PING"), default.pre_ping),
+    )
+
+
 DATABASE_SCHEMES = ("postgresql", "sqlite")
 BROKER_SCHEMES = ("amqp", "pyamqp", "memory")
 
@@ -145,14 +213,18 @@ class Settings:
     jwt_audience: str
     bus_namespace: str = ""
     delivery_limit: int = 5
+    queue_delivery_limit: int = 1000
+    consumer_batch_size: int = 100
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.05
-    prefetch: int = 50
+    prefetch: int = 200
     health_port: int | None = None
     data_dir: Path = Path("var")
     log_level: str = "INFO"
     trace_file: str | None = None
     max_body_bytes: int = 2 * 1024 * 1024
+    web_pool: PoolSettings = POOL_DEFAULTS["web"]
+    worker_pool: PoolSettings = POOL_DEFAULTS["worker"]
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -198,14 +270,18 @@ def load_settings(
         jwt_audience=env.str("CRM_JWT_AUDIENCE", "crm"),
         bus_namespace=env.str("CRM_BUS_NAMESPACE", ""),
         delivery_limit=env.int("CRM_DELIVERY_LIMIT", 5, min=1, max=100),
+        queue_delivery_limit=env.int("CRM_QUEUE_DELIVERY_LIMIT", 1000, min=10),
+        consumer_batch_size=env.int("CRM_CONSUMER_BATCH_SIZE", 100, min=1, max=1000),
         relay_batch_size=env.int("CRM_RELAY_BATCH_SIZE", 500, min=1, max=5000),
         relay_idle_seconds=env.float("CRM_RELAY_IDLE_SECONDS", 0.05, min=0.001),
-        prefetch=env.int("CRM_PREFETCH", 50, min=1, max=1000),
+        prefetch=env.int("CRM_PREFETCH", 200, min=1, max=5000),
         health_port=env.int(f"{prefix}_WORKER_HEALTH_PORT", None, min=0, max=65535),
         data_dir=Path(env.str("CRM_DATA_DIR", "var")),
         log_level=env.str("CRM_LOG_LEVEL", "INFO").upper(),
         trace_file=env.str("CRM_TRACE_FILE", None),
         max_body_bytes=env.int("CRM_MAX_BODY_BYTES", 2 * 1024 * 1024, min=1024),
+        web_pool=load_pool_settings(env, service, "web"),
+        worker_pool=load_pool_settings(env, service, "worker"),
         extra=extra(env) if extra else {},
     )
     env.check()

@@ -29,8 +29,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from .config import PoolSettings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -39,6 +42,18 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Errors that say the database, not the work, is at fault: an event that
+# meets one is held and retried rather than counted as a handler failure.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError,)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when ``exc`` means the database was unreachable, not that the work is wrong."""
+    if isinstance(exc, TRANSIENT_ERRORS):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 def new_metadata() -> MetaData:
@@ -127,15 +142,16 @@ class JSONType(TypeDecorator[Any]):
         return dialect.type_descriptor(JSON())
 
 
-def _engine_options(url: str, pool_size: int) -> dict[str, Any]:
+def _engine_options(url: str, pool: PoolSettings) -> dict[str, Any]:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return {"connect_args": {"check_same_thread": False, "timeout": 30}}
     return {
-        "pool_size": pool_size,
-        "max_overflow": pool_size,
-        "pool_pre_ping": False,
-        "pool_recycle": 1800,
+        "pool_size": pool.size,
+        "max_overflow": pool.max_overflow,
+        "pool_timeout": pool.timeout,
+        "pool_pre_ping": pool.pre_ping,
+        "pool_recycle": pool.recycle,
         "connect_args": {"connect_timeout": 5},
     }
 
@@ -163,12 +179,15 @@ def _sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """Create an engine for ``url``; on SQLite, create the file's folder too."""
+def make_engine(url: str, *, pool: PoolSettings | None = None) -> Engine:
+    """Create an engine for ``url``; on SQLite, create the file's folder too.
+
+    ``pool`` bounds the connections it holds (default: a small pool).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, **_engine_options(url, pool_size))
+    engine = create_engine(url, **_engine_options(url, pool or PoolSettings()))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy, not pysqlite, emit BEGIN so IMMEDIATE can be used.
@@ -186,10 +205,21 @@ class Database:
     (the outbox) know which service they write for without globals.
     """
 
-    def __init__(self, url: str, *, service: str, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        service: str,
+        pool: PoolSettings | None = None,
+        pool_size: int | None = None,
+    ) -> None:
         self.url = url
         self.service = service
-        self.engine = make_engine(url, pool_size=pool_size)
+        # ``pool_size`` alone (one-shot commands) means that many and no overflow.
+        if pool is None and pool_size is not None:
+            pool = PoolSettings(size=pool_size, max_overflow=0)
+        self.pool = pool or PoolSettings()
+        self.engine = make_engine(url, pool=self.pool)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self.reader_engine = self.engine.execution_options(crm_readonly=True)
         self.read_sessionmaker = sessionmaker(self.reader_engine, expire_on_commit=False)

@@ -299,6 +299,7 @@ def copy_rows(
     from psycopg.types.json import Jsonb
 
     raw = session.connection().connection.driver_connection
+    assert raw is not None, "a checked-out connection has its driver connection"
     names = ", ".join(f'"{c}"' for c in columns)
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
         for row in rows:

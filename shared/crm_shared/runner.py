@@ -199,6 +199,28 @@ def process_table(specs: Mapping[str, ServiceSpec], env: Mapping[str, str]) -> d
     return table
 
 
+def connection_budget(specs: Mapping[str, ServiceSpec], env: Mapping[str, str]) -> dict[str, int]:
+    """Name → the most PostgreSQL connections each ``crm-up`` process can hold.
+
+    A web process is ``CRM_WEB_WORKERS`` gunicorn workers, each with its own
+    pool; a worker process has one pool.
+    """
+    from .config import Env, load_pool_settings
+
+    reader = Env(env)
+    web_workers = int(env.get("CRM_WEB_WORKERS", "2"))
+    budget: dict[str, int] = {}
+    for name in process_table(specs, env):
+        service, _, kind = name.rpartition("-")
+        if kind == "web":
+            pool = load_pool_settings(reader, service, "web")
+            budget[name] = web_workers * pool.max_connections
+        else:
+            budget[name] = load_pool_settings(reader, service, "worker").max_connections
+    reader.check()
+    return budget
+
+
 def run_processes(argv: list[str] | None = None) -> int:
     """``crm-up``: every service, worker and the gateway as processes on PostgreSQL and RabbitMQ."""
     parser = argparse.ArgumentParser(prog="crm-up", description=run_processes.__doc__)
@@ -215,9 +237,25 @@ def run_processes(argv: list[str] | None = None) -> int:
     os.environ.update(env)
     _migrate_all(_ordered(specs))
 
+    budget = connection_budget(specs, env)
+    print(
+        f"crm-up: at most {sum(budget.values())} PostgreSQL connections across"
+        f" {len(budget)} processes (see docs/operations.md to change the pools)",
+        file=sys.stderr,
+        flush=True,
+    )
+    # Optional on this machine (off by default): each service on its own
+    # RabbitMQ user, provisioned with rabbitmqctl or the management API.
+    broker_urls: dict[str, str] = {}
+    if env.get("CRM_BROKER_USERS") in ("rabbitmqctl", "http"):
+        from .broker_users import provision_local
+
+        broker_urls = provision_local(specs, env, env["CRM_BROKER_USERS"])
     manager = Manager()
     for name, command in process_table(specs, env).items():
-        manager.add_process(name, command, env=env)
+        service = name.rpartition("-")[0]
+        own = {"CRM_BROKER_URL": broker_urls[service]} if service in broker_urls else {}
+        manager.add_process(name, command, env={**env, **own})
 
     def announce() -> None:
         gateway = f"http://127.0.0.1:{env['CRM_GATEWAY_PORT']}"

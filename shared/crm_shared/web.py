@@ -543,7 +543,7 @@ def create_service_app(
             "security": [{"bearerAuth": []}],
         },
     )
-    db = Database(settings.database_url, service=spec.name)
+    db = Database(settings.database_url, service=spec.name, pool=settings.web_pool)
     verifier = verifier or TokenVerifier.from_jwks_url(
         settings.jwks_url, issuer=settings.jwt_issuer, audience=settings.jwt_audience
     )

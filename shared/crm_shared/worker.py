@@ -14,6 +14,7 @@ and each job runs in one worker at a time.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import signal
@@ -22,12 +23,16 @@ from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from . import telemetry
-from .bus import EventConsumer, Publisher, Topology
+from opentelemetry.trace import SpanKind
+
+from . import metrics, telemetry
+from .bus import Publisher, Topology
 from .config import Settings, load_settings
+from .consumer import EventConsumer
 from .db import Database
+from .dead_letters import queue_depth
 from .events import Event
-from .inbox import handle_once
+from .inbox import Handler, Outcome, handle_batch, handle_once
 from .outbox import OutboxRelay, pending_stats
 from .service import Job, ServiceSpec
 
@@ -52,8 +57,10 @@ class Worker:
         if unknown or not self.roles:
             raise ValueError(f"worker roles are some of {', '.join(ROLES)}; got {sorted(roles)}")
         telemetry.setup_logging(self.settings.log_level)
-        self.db = Database(self.settings.database_url, service=spec.name, pool_size=4)
-        self.topology = Topology(self.settings.bus_namespace, self.settings.delivery_limit)
+        self.db = Database(
+            self.settings.database_url, service=spec.name, pool=self.settings.worker_pool
+        )
+        self.topology = Topology.for_settings(self.settings)
         self.handlers = dict(spec.handlers())
         self.jobs = list(spec.jobs()) if "jobs" in self.roles else []
         self.stop_event = threading.Event()
@@ -75,14 +82,18 @@ class Worker:
                 self.topology,
                 spec.name,
                 self.handlers.keys(),
-                self.process,
+                self.process_batch,
                 prefetch=self.settings.prefetch,
+                batch_size=self.settings.consumer_batch_size,
             )
             if self.handlers and "consumer" in self.roles
             else None
         )
         self._threads: list[threading.Thread] = []
         self._health: ThreadingHTTPServer | None = None
+        self._depths = metrics.TtlCache(
+            lambda: queue_depth(self.settings.broker_url, self.topology, spec.name)
+        )
 
     def process(self, event: Event) -> bool:
         """Handle one event exactly once (the consumer calls this)."""
@@ -91,7 +102,42 @@ class Worker:
         if handler is None:
             log.warning("no handler for %s; acknowledged", event.type)
             return False
-        return handle_once(self.db, event, handler)
+        return handle_once(self.db, event, self._traced(handler))
+
+    def process_batch(self, events: list[Event]) -> list[Outcome]:
+        """Handle a batch of events once each (the consumer calls this)."""
+        telemetry.current_service.set(self.spec.name)
+        return handle_batch(self.db, events, lambda e: self._traced(self._handler_for(e)))
+
+    def _handler_for(self, event: Event) -> Handler:
+        handler = self.handlers.get(event.type)
+        if handler is None:
+            # The queue is bound only to handled types; an old binding may
+            # still bring others, which are recorded and acknowledged.
+            log.warning("no handler for %s; acknowledged", event.type)
+            return lambda _session, _event: None
+        return handler
+
+    def _traced(self, handler: Handler) -> Handler:
+        tracer = telemetry.tracer(self.spec.name)
+
+        def run(session: Any, event: Event) -> None:
+            context = telemetry.extract({"traceparent": event.traceparent or ""})
+            with tracer.start_as_current_span(
+                f"{event.type} process",
+                context=context,
+                kind=SpanKind.CONSUMER,
+                attributes={
+                    "messaging.system": "rabbitmq",
+                    "messaging.operation": "process",
+                    "messaging.destination.name": self.topology.events.name,
+                    "messaging.message.id": event.id,
+                    "crm.event.type": event.type,
+                },
+            ):
+                handler(session, event)
+
+        return run
 
     def _run_job(self, job: Job) -> None:
         telemetry.current_service.set(self.spec.name)
@@ -123,7 +169,7 @@ class Worker:
             consumer = self.consumer
             self._spawn("consumer", lambda: consumer.run(self.stop_event))
         for job in self.jobs:
-            self._spawn(f"job-{job.name}", lambda job=job: self._run_job(job))
+            self._spawn(f"job-{job.name}", functools.partial(self._run_job, job))
         if self.settings.health_port is not None:
             self._start_health(self.settings.health_port)
 
@@ -142,13 +188,42 @@ class Worker:
             connected = self.consumer.ready.is_set()
             checks["broker"] = "ok" if connected else "not connected"
             ok = ok and connected
+            # Dead letters need a person, not a restart: shown, not failing readiness.
+            depths = self._depths.get()
+            dead = self.topology.name(f"{self.spec.name}.dead")
+            checks["dead_letters"] = depths.get(dead, 0) if depths is not None else "unknown"
+            checks["consumer"] = dict(self.consumer.stats)
         return ok, checks
+
+    def metrics_text(self) -> bytes:
+        """The worker's metrics in Prometheus text format (see :mod:`crm_shared.metrics`)."""
+        consumer = self.consumer
+
+        def outbox() -> int | None:
+            try:
+                return int(pending_stats(self.db)["pending"])
+            except Exception:
+                return None
+
+        collector = metrics.WorkerCollector(
+            self.spec.name,
+            stats=lambda: consumer.stats if consumer is not None else None,
+            depths=self._depths.get if consumer is not None else lambda: None,
+            outbox_pending=outbox if self.relay is not None else lambda: None,
+            connected=lambda: consumer.ready.is_set() if consumer is not None else None,
+            dead_queue=self.topology.name(f"{self.spec.name}.dead"),
+        )
+        return metrics.render(collector)
 
     def _start_health(self, port: int) -> None:
         worker = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                if self.path == "/metrics":
+                    self._send(200, worker.metrics_text(), metrics.CONTENT_TYPE)
+                    return
+                body: dict[str, Any]
                 if self.path == "/healthz":
                     status, body = 200, {"status": "ok", "service": worker.spec.name}
                 elif self.path == "/readyz":
@@ -157,9 +232,11 @@ class Worker:
                     body = {"status": "ready" if ok else "not ready", "checks": checks}
                 else:
                     status, body = 404, {"status": 404, "title": "Not Found"}
-                payload = json.dumps(body).encode()
+                self._send(status, json.dumps(body).encode(), "application/json")
+
+            def _send(self, status: int, payload: bytes, content_type: str) -> None:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

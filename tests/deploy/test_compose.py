@@ -20,7 +20,8 @@ SERVICES = COMPOSE["services"]
 
 def environment(service: str) -> dict[str, str]:
     env = {k: str(v) for k, v in SERVICES[service]["environment"].items()}
-    return {k: re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", v) for k, v in env.items()}
+    env = {k: re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", v) for k, v in env.items()}
+    return {k: re.sub(r"\$\{[A-Z_]+:\?[^}]*\}", "secret", v) for k, v in env.items()}
 
 
 def dockerfile(spec) -> Path:
@@ -86,5 +87,38 @@ def test_databases_are_not_shared():
 
 def test_only_the_gateway_is_published_to_the_host():
     exposed = {name for name, service in SERVICES.items() if "ports" in service}
-    assert exposed == {"gateway", "rabbitmq"}
+    assert exposed == {"gateway"}, "the broker's management port stays inside the network"
     assert shlex.split(SERVICES["gateway"]["ports"][0]) == ["8000:8000"]
+
+
+TEXT = (ROOT / "docker-compose.yml").read_text()
+
+
+def test_no_password_is_written_in_the_compose_file():
+    assert "crm:crm@" not in TEXT
+    for service in ("postgres", "rabbitmq"):
+        for key, value in SERVICES[service]["environment"].items():
+            if "PASS" in key:
+                assert re.fullmatch(r"\$\{[A-Z_]+:\?[^}]*\}", str(value)), key
+    for url in re.findall(r"(?:amqp|postgresql\+psycopg)://[^\s]+", TEXT):
+        password = url.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+        assert password.startswith("${") and ":?" in password, url
+
+
+def test_every_variable_the_compose_file_needs_is_in_the_example():
+    example = (ROOT / ".env.example").read_text()
+    given = {line.split("=", 1)[0] for line in example.splitlines() if "=" in line}
+    required = set(re.findall(r"\$\{([A-Z_]+):\?", TEXT))
+    assert required <= given, required - given
+    assert ".env" in (ROOT / ".gitignore").read_text().split()
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_each_service_uses_its_own_broker_user_provisioned_first(name):
+    url = str(SERVICES[name]["environment"]["CRM_BROKER_URL"])
+    assert url.startswith(f"amqp://crm-{name}:")
+    provision = SERVICES["broker-provision"]
+    assert f"{env_prefix(name)}_BROKER_PASSWORD" in provision["environment"]
+    depends = SERVICES[name]["depends_on"]
+    assert depends["broker-provision"]["condition"] == "service_completed_successfully"
+    assert provision["command"][:3] == ["python", "-m", "crm_shared.broker_users"]

@@ -20,7 +20,36 @@ def manifests(name: str) -> dict[tuple[str, str], dict]:
 
 def test_kustomization_lists_every_file():
     kustomization = yaml.safe_load((ROOT / "deploy" / "k8s" / "kustomization.yaml").read_text())
-    assert set(kustomization["resources"]) == {"namespace.yaml"} | {f"{n}.yaml" for n in SPECS}
+    assert set(kustomization["resources"]) == {"namespace.yaml", "broker-provision.yaml"} | {
+        f"{n}.yaml" for n in SPECS
+    }
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_every_container_connects_as_the_services_own_broker_user(name):
+    for (kind, _), document in manifests(name).items():
+        if kind != "Deployment":
+            continue
+        pod = document["spec"]["template"]["spec"]
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            env = {e["name"]: e for e in container.get("env", [])}
+            ref = env["CRM_BROKER_URL"]["valueFrom"]["secretKeyRef"]
+            assert ref == {"name": "crm-secrets", "key": f"{name}-broker-url"}
+
+
+def test_the_provisioning_job_and_secrets_name_every_service():
+    job = yaml.safe_load((ROOT / "deploy" / "k8s" / "broker-provision.yaml").read_text())
+    assert job["spec"]["template"]["spec"]["containers"][0]["command"][:3] == [
+        "python",
+        "-m",
+        "crm_shared.broker_users",
+    ]
+    secrets = yaml.safe_load((ROOT / "deploy" / "k8s" / "secrets.example.yaml").read_text())
+    data = secrets["stringData"]
+    assert "CRM_BROKER_URL" not in data, "no broker user shared by every service"
+    for name in SPECS:
+        assert data[f"{name}-broker-url"].startswith(f"amqp://crm-{name}:")
+        assert f"CRM_{name.upper().replace('-', '_')}_BROKER_PASSWORD" in data
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))

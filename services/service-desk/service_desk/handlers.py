@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from crm_shared.events import Event, parse_time
 
 from .commands import remember_owner
+from .models import CustomerRef
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:
@@ -18,14 +19,19 @@ def _uuid(value: str | None) -> uuid.UUID | None:
 def on_customer_created(session: Session, event: Event) -> None:
     """A new customer and its first owner."""
     data = event.data
+    customer_id = uuid.UUID(data["customer_id"])
     remember_owner(
         session,
-        uuid.UUID(data["customer_id"]),
+        customer_id,
         _uuid(data.get("owner_id")),
         _uuid(data.get("team_id")),
         parse_time(data["created_at"]),
         name=data.get("name"),
     )
+    # Arriving after a newer ownership event, it still carries the only copy of the name.
+    ref = session.get(CustomerRef, customer_id)
+    if ref is not None and not ref.name and data.get("name"):
+        ref.name = data["name"]
 
 
 def on_customer_claimed(session: Session, event: Event) -> None:

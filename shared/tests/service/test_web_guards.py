@@ -21,7 +21,7 @@ from crm_shared.web import (
     public,
 )
 
-from .conftest import probe_metadata
+from ..conftest import probe_metadata
 
 blp = Blueprint("guarded", __name__, url_prefix="/api/v1/guarded")
 gate = threading.Event()

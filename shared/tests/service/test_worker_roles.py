@@ -9,7 +9,7 @@ import pytest
 from crm_shared.runner import process_table
 from crm_shared.worker import Worker
 
-from .conftest import PROBE
+from ..conftest import PROBE
 
 
 def test_a_jobs_worker_runs_no_relay_and_no_consumer(tmp_path, probe_settings):

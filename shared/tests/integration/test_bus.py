@@ -18,14 +18,15 @@ from kombu import Producer
 from sqlalchemy import func, select
 
 from crm_shared import outbox
-from crm_shared.bus import Topology, connect, queue_depth
+from crm_shared.bus import Topology, connect
+from crm_shared.dead_letters import queue_depth
 from crm_shared.events import new_event
 from crm_shared.inbox import handle_once
 from crm_shared.outbox import OutboxRelay, pending_stats
 from crm_shared.testing import TcpProxy
 from crm_shared.worker import Worker
 
-from .conftest import PROBE, probe_items
+from ..conftest import PROBE, probe_items
 
 
 @pytest.fixture(params=["memory", pytest.param("amqp", marks=pytest.mark.integration)])
@@ -87,8 +88,9 @@ def test_events_flow_from_outbox_to_handler_once(backend, running):
         Producer(conn.default_channel, exchange=worker.topology.events).publish(
             json.dumps(envelope), routing_key=envelope["type"], declare=[worker.topology.events]
         )
-    time.sleep(0.5)
+    wait_for(lambda: worker.consumer.stats["skipped"] == 1)
     assert count_items(db) == 20
+    assert worker.consumer.stats["handled"] == 20
 
 
 def test_poison_message_is_dead_lettered_and_the_rest_keep_flowing(backend, running):
