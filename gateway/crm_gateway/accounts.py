@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 import sys
 import uuid
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,7 +27,8 @@ from crm_shared.errors import (
 
 from .keys import ensure_signing_key
 from .models import LoginAttempt, Team, User
-from .passwords import hash_password, password_problem, verify_password
+from .passwords import hash_password, needs_rehash, password_problem, verify_password
+from .refresh import revoke_refresh_tokens
 from .throttle import ThrottlePolicy, retry_after
 
 
@@ -49,7 +51,9 @@ def _check_team(session: Session, team_id: uuid.UUID | None) -> None:
 def create_user(session: Session, data: dict[str, Any]) -> User:
     """Create a user (admins only; the route checks) and announce it."""
     username = data["username"].strip().lower()
-    problem = password_problem(data["password"], username)
+    problem = password_problem(
+        data["password"], username, data.get("display_name") or "", data.get("email") or ""
+    )
     if problem:
         raise ValidationFailed.field("password", problem)
     _check_team(session, data.get("team_id"))
@@ -105,7 +109,15 @@ def update_user(
         raise Forbidden("only an admin may change this")
     before = (user.active, sorted(user.roles), user.team_id)
     if "password" in data:
-        problem = password_problem(data["password"], user.username)
+        # One's own password changes only with the current one: a stolen
+        # session (an unlocked laptop) must not be enough to take the account.
+        if user.id == principal.id and not verify_password(
+            user.password_hash, data.get("current_password") or ""
+        ):
+            raise ValidationFailed.field("current_password", "is not your current password")
+        problem = password_problem(
+            data["password"], user.username, user.display_name or "", user.email or ""
+        )
         if problem:
             raise ValidationFailed.field("password", problem)
         user.password_hash = hash_password(data["password"])
@@ -120,6 +132,8 @@ def update_user(
         if name in data:
             setattr(user, name, data[name])
     user.updated_at = utcnow()
+    if "password" in data or not user.active:
+        revoke_refresh_tokens(session, user.id)
     revoke = "password" in data or before != (user.active, sorted(user.roles), user.team_id)
     if revoke:
         # Every token issued so far carries the old rights (or was got with
@@ -130,45 +144,60 @@ def update_user(
     return user
 
 
+def _failures_since(session: Session, *conditions: Any) -> list[datetime]:
+    return list(
+        session.scalars(
+            select(LoginAttempt.at).where(LoginAttempt.succeeded.is_(False), *conditions)
+        ).all()
+    )
+
+
+def _last_success(session: Session, *conditions: Any) -> datetime | None:
+    return session.scalar(
+        select(func.max(LoginAttempt.at)).where(LoginAttempt.succeeded.is_(True), *conditions)
+    )
+
+
 def authenticate(
     session: Session, username: str, password: str, client: str, policy: ThrottlePolicy
 ) -> User:
-    """The active user with these credentials; every try is recorded and throttled."""
+    """The active user with these credentials; every try is recorded and throttled.
+
+    Throttling counts failures per username *and address*, so an attacker
+    guessing from elsewhere never locks the user out of their own address;
+    an address failing for many usernames is refused too, and so is a
+    username failing from many addresses, except from an address it signed
+    in from before (a known address).
+    """
     username = username.strip().lower()
+    client = client[:64]
     now = utcnow()
     since = now - policy.window
-    last_success = session.scalar(
-        select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.username == username, LoginAttempt.succeeded.is_(True)
-        )
+    same_user = LoginAttempt.username == username
+    same_client = LoginAttempt.client == client
+    pair_success = _last_success(session, same_user, same_client)
+    pair_since = max(since, pair_success) if pair_success else since
+    pair_failures = _failures_since(session, same_user, same_client, LoginAttempt.at > pair_since)
+    client_failures = _failures_since(session, same_client, LoginAttempt.at > since)
+    known_address = pair_success is not None
+    user_failures = (
+        [] if known_address else _failures_since(session, same_user, LoginAttempt.at > since)
     )
-    user_since = max(since, last_success) if last_success else since
-    user_failures = session.scalars(
-        select(LoginAttempt.at).where(
-            LoginAttempt.username == username,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at > user_since,
-        )
-    ).all()
-    client_failures = session.scalars(
-        select(LoginAttempt.at).where(
-            LoginAttempt.client == client,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at > since,
-        )
-    ).all()
-    wait = retry_after(policy, user_failures, client_failures, now)
+    wait = retry_after(policy, pair_failures, client_failures, user_failures, now)
     if wait is not None:
         raise TooManyRequests("too many failed sign-ins; try again later", retry_after=wait)
     user = session.scalars(select(User).where(User.username == username)).first()
     ok = verify_password(user.password_hash if user else None, password)
     ok = ok and user is not None and user.active
-    session.add(LoginAttempt(username=username, client=client[:64], succeeded=ok, at=now))
+    session.add(LoginAttempt(username=username, client=client, succeeded=ok, at=now))
     if not ok:
         # The failure must be remembered even though the request fails.
         session.commit()
         raise Unauthorized("wrong username or password")
     assert user is not None
+    if needs_rehash(user.password_hash):
+        # Hashes from older parameters are upgraded the moment we see the password.
+        user.password_hash = hash_password(password)
     return user
 
 
@@ -188,6 +217,20 @@ def token_claims(user: User, *, issuer: str, audience: str, ttl: int) -> dict[st
         "exp": now + timedelta(seconds=ttl),
         "jti": uuid.uuid4().hex,
     }
+
+
+def standing(db: Database) -> Callable[[uuid.UUID], tuple[bool, datetime | None]]:
+    """The gateway's answer to "does this user's token still count?", from its users."""
+
+    def lookup(user_id: uuid.UUID) -> tuple[bool, datetime | None]:
+        with db.session() as session:
+            row = session.execute(
+                select(User.active, User.tokens_valid_after).where(User.id == user_id)
+            ).first()
+        # A token naming a user the gateway does not have is never valid here.
+        return (bool(row.active), row.tokens_valid_after) if row else (False, None)
+
+    return lookup
 
 
 def prune_login_attempts(db: Database, _settings: Settings) -> None:

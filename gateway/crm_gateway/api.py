@@ -19,12 +19,13 @@ from crm_shared.web import (
     service_context,
 )
 
-from . import accounts
+from . import accounts, refresh
 from . import teams as team_cases
 from .models import Team, User
 from .schemas import (
     JwksSchema,
     MeSchema,
+    RefreshRequestSchema,
     TeamInSchema,
     TeamListSchema,
     TeamPatchSchema,
@@ -62,9 +63,16 @@ def issue_token(data: dict[str, Any]) -> dict[str, Any]:
     """Exchange a username and password for a short-lived access token."""
     ctx = service_context()
     extra = ctx.settings.extra
+    session = db_session()
     user = accounts.authenticate(
-        db_session(), data["username"], data["password"], _client_address(), extra["throttle"]
+        session, data["username"], data["password"], _client_address(), extra["throttle"]
     )
+    return _token_answer(user, refresh.issue(session, user.id, extra["refresh_ttl"]))
+
+
+def _token_answer(user: User, refresh_token: str) -> dict[str, Any]:
+    ctx = service_context()
+    extra = ctx.settings.extra
     claims = accounts.token_claims(
         user,
         issuer=ctx.settings.jwt_issuer,
@@ -76,7 +84,35 @@ def issue_token(data: dict[str, Any]) -> dict[str, Any]:
         "access_token": keyring.sign(claims),
         "token_type": "Bearer",
         "expires_in": extra["token_ttl"],
+        "refresh_token": refresh_token,
+        "refresh_expires_in": extra["refresh_ttl"],
     }
+
+
+@auth.post("/refresh")
+@public
+@auth.arguments(RefreshRequestSchema)
+@auth.response(200, TokenSchema)
+@auth.doc(security=[])
+def refresh_token(data: dict[str, Any]) -> dict[str, Any]:
+    """Exchange a refresh token for a new access token and the next refresh token.
+
+    Each refresh token works once; presenting a used one again revokes every
+    token descended from the same sign-in.
+    """
+    ttl = service_context().settings.extra["refresh_ttl"]
+    user, next_token = refresh.rotate(db_session(), data["refresh_token"], ttl)
+    return _token_answer(user, next_token)
+
+
+@auth.post("/logout")
+@public
+@auth.arguments(RefreshRequestSchema)
+@auth.response(204)
+@auth.doc(security=[])
+def logout(data: dict[str, Any]) -> None:
+    """Sign out: the refresh token and every token rotated from it stop working."""
+    refresh.sign_out(db_session(), data["refresh_token"])
 
 
 @auth.get("/me")

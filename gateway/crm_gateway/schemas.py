@@ -24,11 +24,23 @@ class TokenRequestSchema(StrictSchema):
 
 
 class TokenSchema(StrictSchema):
-    """A bearer access token."""
+    """A bearer access token, and the refresh token that gets the next one."""
 
     access_token = fields.String(required=True)
     token_type = fields.String(required=True, metadata={"example": "Bearer"})
     expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
+    refresh_token = fields.String(
+        required=True, metadata={"description": "single use; POST it to /api/v1/auth/refresh"}
+    )
+    refresh_expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
+
+
+class RefreshRequestSchema(StrictSchema):
+    """A refresh token to use or revoke."""
+
+    refresh_token = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=200)
+    )
 
 
 class MeSchema(StrictSchema):
@@ -61,6 +73,11 @@ class UserPatchSchema(StrictSchema):
     """Changes to a user; only the fields given change."""
 
     password = fields.String(load_only=True, validate=validate.Length(max=1024))
+    current_password = fields.String(
+        load_only=True,
+        validate=validate.Length(max=1024),
+        metadata={"description": "required to change one's own password"},
+    )
     roles = fields.List(
         fields.String(validate=validate.OneOf(ROLES)), validate=validate.Length(min=1)
     )

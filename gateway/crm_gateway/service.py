@@ -31,7 +31,10 @@ def _settings(env: Env) -> dict[str, Any]:
         "throttle": ThrottlePolicy(
             per_user=env.int("CRM_LOGIN_MAX_FAILURES", 5, min=1),
             per_client=env.int("CRM_LOGIN_MAX_CLIENT_FAILURES", 20, min=1),
+            per_user_any_address=env.int("CRM_LOGIN_MAX_USER_FAILURES_ANYWHERE", 50, min=1),
         ),
+        "refresh_ttl": env.int("CRM_REFRESH_TOKEN_TTL", 14 * 86400, min=300),
+        "api_key_token_ttl": env.int("CRM_API_KEY_TOKEN_TTL", 120, min=30, max=900),
         "max_upload_bytes": env.int("CRM_GATEWAY_MAX_BODY_BYTES", 64 * 1024 * 1024, min=1024),
     }
 
@@ -43,8 +46,10 @@ def _blueprints():  # imported late: routes pull in the whole app
 
 
 def _init_app(app: Flask) -> None:
+    from crm_shared.auth import Revocations
     from crm_shared.web import public, service_context
 
+    from .accounts import standing
     from .keys import KeyRing
     from .openapi import MergedSpec
     from .proxy import Proxy
@@ -57,6 +62,8 @@ def _init_app(app: Flask) -> None:
     keyring = KeyRing(ctx.db)
     app.extensions["crm.keyring"] = keyring
     ctx.verifier.resolve_key = keyring.public_key
+    # The gateway owns the users: a revocation counts here at once (no cache).
+    ctx.verifier.revocations = Revocations(standing(ctx.db), ttl=0)
     proxy = Proxy(
         extra["service_urls"],
         extra["routes"],

@@ -22,6 +22,8 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .auth import Revocations
+from .db import Database
 from .events import Event, parse_time
 from .tables import directory_teams, directory_users
 
@@ -190,6 +192,16 @@ def tokens_valid_after(session: Session, user_id: uuid.UUID) -> tuple[bool, date
     if row is None:
         return True, None
     return bool(row.active), row.tokens_valid_after
+
+
+def revocations(db: Database, *, ttl: float = 0.5) -> Revocations:
+    """Token revocation checked against this service's directory copy."""
+
+    def lookup(user_id: uuid.UUID) -> tuple[bool, datetime | None]:
+        with db.session() as session:
+            return tokens_valid_after(session, user_id)
+
+    return Revocations(lookup, ttl=ttl)
 
 
 def _uuid(value: Any) -> uuid.UUID | None:

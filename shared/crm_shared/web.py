@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
-from . import telemetry
+from . import directory, telemetry
 from .auth import Principal, TokenVerifier
 from .bus import connect
 from .config import Settings, load_settings
@@ -473,6 +473,7 @@ def _install_auth(app: Flask, verifier: TokenVerifier) -> None:
         if principal is None:
             principal = verifier.verify(token)
             verified.put(token, principal, _token_expiry(token))
+        verifier.check_current(principal)  # disabled, or issued before a revocation
         g.principal = principal
 
 
@@ -547,6 +548,8 @@ def create_service_app(
     verifier = verifier or TokenVerifier.from_jwks_url(
         settings.jwks_url, issuer=settings.jwt_issuer, audience=settings.jwt_audience
     )
+    if verifier.revocations is None:  # the gateway replaces it with its own users
+        verifier.revocations = directory.revocations(db)
     ctx = ServiceContext(spec=spec, settings=settings, db=db, verifier=verifier)
     app.extensions["crm"] = ctx
     _install_tracing(app, spec.name)
