@@ -20,9 +20,14 @@ from crm_shared.web import (
 )
 
 from . import accounts, refresh
+from . import api_keys as key_cases
 from . import teams as team_cases
 from .models import Team, User
 from .schemas import (
+    ApiKeyCreatedSchema,
+    ApiKeyInSchema,
+    ApiKeyListSchema,
+    ApiKeySchema,
     JwksSchema,
     MeSchema,
     RefreshRequestSchema,
@@ -41,6 +46,12 @@ from .schemas import (
 auth = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-in and tokens")
 users = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Users")
 teams = Blueprint("teams", __name__, url_prefix="/api/v1/teams", description="Teams")
+api_keys = Blueprint(
+    "api_keys",
+    __name__,
+    url_prefix="/api/v1/api-keys",
+    description="API keys for integrations: send `Authorization: ApiKey <key>` or `X-Api-Key`",
+)
 
 
 def _client_address() -> str:
@@ -195,3 +206,32 @@ def update_team(data: dict[str, Any], team_id: uuid.UUID) -> Team:
 def list_teams() -> dict[str, Any]:
     """All teams."""
     return {"items": list(db_session().scalars(select(Team).order_by(Team.name)))}
+
+
+@api_keys.post("")
+@require_roles(ADMIN)
+@idempotent
+@api_keys.arguments(ApiKeyInSchema)
+@api_keys.response(201, ApiKeyCreatedSchema)
+def create_api_key(data: dict[str, Any]) -> dict[str, Any]:
+    """Create an API key for a role and a set of resources (admins); the key is shown once."""
+    known = service_context().settings.extra.get("routes")
+    row, key = key_cases.create_key(db_session(), current_principal(), data, known)
+    shown = {name: getattr(row, name) for name in ApiKeySchema().fields}
+    return {**shown, "key": key}
+
+
+@api_keys.get("")
+@require_roles(ADMIN)
+@api_keys.response(200, ApiKeyListSchema)
+def list_api_keys() -> dict[str, Any]:
+    """Every API key with its last use (admins)."""
+    return {"items": key_cases.list_keys(db_session()), "next_cursor": None}
+
+
+@api_keys.delete("/<uuid:key_id>")
+@require_roles(ADMIN)
+@api_keys.response(204)
+def revoke_api_key(key_id: uuid.UUID) -> None:
+    """Revoke an API key (admins): it stops working on the next request."""
+    key_cases.revoke_key(db_session(), key_id)

@@ -163,3 +163,42 @@ class JwksSchema(StrictSchema):
     """The public keys that verify access tokens."""
 
     keys = fields.List(fields.Nested(JwkSchema), required=True)
+
+
+class ApiKeyInSchema(StrictSchema):
+    """A new API key: who it acts as and where."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    resources = fields.List(
+        fields.String(validate=validate.Length(min=1, max=100)),
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "top-level resources under /api/v1/, e.g. leads, customers"},
+    )
+
+
+class ApiKeySchema(StrictSchema):
+    """An API key as listed (never the key itself)."""
+
+    id = fields.UUID()
+    name = fields.String()
+    role = fields.String()
+    resources = fields.List(fields.String())
+    prefix = fields.String(metadata={"description": "the key's first characters"})
+    created_at = fields.DateTime()
+    last_used_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class ApiKeyCreatedSchema(ApiKeySchema):
+    """A new API key, with the key itself: shown this once, never again."""
+
+    key = fields.String(required=True)
+
+
+class ApiKeyListSchema(StrictSchema):
+    """API keys, newest first."""
+
+    items = fields.List(fields.Nested(ApiKeySchema), required=True)
+    next_cursor = fields.String(allow_none=True)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 
 from crm_shared.config import DEFAULT_PORTS, Env, service_url
+from crm_shared.db import utcnow
 from crm_shared.service import Job, ServiceSpec
 
 from .models import metadata
@@ -40,9 +43,9 @@ def _settings(env: Env) -> dict[str, Any]:
 
 
 def _blueprints():  # imported late: routes pull in the whole app
-    from .api import auth, teams, users
+    from .api import api_keys, auth, teams, users
 
-    return [auth, users, teams]
+    return [auth, users, teams, api_keys]
 
 
 def _init_app(app: Flask) -> None:
@@ -50,7 +53,9 @@ def _init_app(app: Flask) -> None:
     from crm_shared.web import public, service_context
 
     from .accounts import standing
+    from .api_keys import KeyExchange, presented_key
     from .keys import KeyRing
+    from .models import ApiKey
     from .openapi import MergedSpec
     from .proxy import Proxy
 
@@ -77,8 +82,34 @@ def _init_app(app: Flask) -> None:
     def openapi_json() -> Any:
         return jsonify(merged.document(api.spec.to_dict()))
 
+    def sign_for_key(key: ApiKey, ttl: int) -> str:
+        now = utcnow()
+        return keyring.sign(
+            {
+                "sub": str(key.id),
+                "username": f"api-key:{key.name}",
+                "roles": [key.role],
+                "team_id": None,
+                "iss": ctx.settings.jwt_issuer,
+                "aud": ctx.settings.jwt_audience,
+                "iat": now.timestamp(),
+                "exp": now + timedelta(seconds=ttl),
+                "jti": uuid.uuid4().hex,
+                "api_key": True,
+            }
+        )
+
+    exchange = KeyExchange(ctx.db, sign_for_key, extra["api_key_token_ttl"])
+    app.extensions["crm.key_exchange"] = exchange
+
     @public
     def forward(path: str) -> Any:
+        key = presented_key(request.headers)
+        if key is not None:
+            # Services verify one kind of credential: swap the key for a token.
+            token = exchange.token_for(key, path.split("/", 1)[0])
+            request.environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+            request.environ.pop("HTTP_X_API_KEY", None)
         return proxy.forward(path)
 
     app.add_url_rule("/api/v1/openapi.json", "merged_openapi", openapi_json, methods=["GET"])
@@ -88,8 +119,12 @@ def _init_app(app: Flask) -> None:
         forward,
         methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"],
     )
-    app.add_url_rule("/.well-known/jwks.json", "well_known_jwks", lambda: jsonify(keyring.jwks()))
-    app.view_functions["well_known_jwks"]._crm_public = True  # type: ignore[attr-defined]
+
+    @public
+    def well_known_jwks() -> Any:
+        return jsonify(keyring.jwks())
+
+    app.add_url_rule("/.well-known/jwks.json", "well_known_jwks", well_known_jwks)
 
 
 def _jobs() -> list[Job]:

@@ -217,7 +217,7 @@ class TokenVerifier:
     ) -> TokenVerifier:
         """Verify with a fixed set of (key id, public key)."""
         table = dict(keys)
-        return cls(issuer=issuer, audience=audience, resolve_key=table.get)
+        return cls(issuer=issuer, audience=audience, resolve_key=lambda kid: table.get(kid or ""))
 
     def verify(self, token: str) -> Principal:
         """Return the caller named by a valid token; raise Unauthorized otherwise."""
