@@ -67,6 +67,7 @@ def _init_app(app: Flask) -> None:
     keyring = KeyRing(ctx.db)
     app.extensions["crm.keyring"] = keyring
     ctx.verifier.resolve_key = keyring.public_key
+    ctx.verifier.key_source = None  # its own keys, from its database: nothing to fetch
     # The gateway owns the users: a revocation counts here at once (no cache).
     ctx.verifier.revocations = Revocations(standing(ctx.db), ttl=0)
     proxy = Proxy(

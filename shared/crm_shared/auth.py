@@ -188,6 +188,12 @@ class TokenVerifier:
         self.resolve_key = resolve_key
         # Set by the app factory (directory copy) or the gateway (its users).
         self.revocations: Revocations | None = None
+        # Where published keys come from, when fetched (see from_jwks_url).
+        self.key_source: Any = None
+
+    def readiness(self) -> str:
+        """``ok`` when tokens can be verified now (the signing keys are held)."""
+        return "ok" if self.key_source is None else str(self.key_source.readiness())
 
     def check_current(self, principal: Principal) -> None:
         """Refuse a verified token that was revoked since it was issued."""
@@ -196,20 +202,20 @@ class TokenVerifier:
 
     @classmethod
     def from_jwks_url(cls, url: str, *, issuer: str, audience: str) -> TokenVerifier:
-        """Verify with the keys published at ``url``."""
-        client = jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5)
+        """Verify with the keys published at ``url``, held by :class:`SigningKeys`."""
+        from .signing_keys import SigningKeys, http_fetch
+
+        keys = SigningKeys(http_fetch(url))
 
         def resolve(kid: str | None) -> Any:
-            try:
-                return client.get_signing_key(kid).key if kid else None
-            except jwt.PyJWKClientConnectionError as exc:
-                raise ServiceUnavailable(
-                    "cannot fetch the gateway's signing keys", retry_after=5
-                ) from exc
-            except jwt.PyJWKClientError:
-                return None
+            key = keys.key(kid)
+            if key is None and not keys.loaded:
+                raise ServiceUnavailable("cannot fetch the gateway's signing keys", retry_after=5)
+            return key
 
-        return cls(issuer=issuer, audience=audience, resolve_key=resolve)
+        verifier = cls(issuer=issuer, audience=audience, resolve_key=resolve)
+        verifier.key_source = keys
+        return verifier
 
     @classmethod
     def from_keys(

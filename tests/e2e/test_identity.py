@@ -42,6 +42,27 @@ def _new_rep(system: System, admin: str) -> tuple[str, str]:
     return created.json()["id"], username
 
 
+def test_a_burst_at_a_freshly_started_service_all_succeeds(system: System, admin: str):
+    # First in the module: the leads web process has served nothing but /readyz,
+    # so only keys fetched before it reported ready can answer this burst.
+    from concurrent.futures import ThreadPoolExecutor
+
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=100)
+    session.mount("http://", adapter)
+
+    def one(_: int) -> int:
+        return session.get(
+            f"{system.base_url}/api/v1/leads",
+            headers={"Authorization": f"Bearer {admin}"},
+            timeout=60,
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        statuses = list(pool.map(one, range(100)))
+    assert statuses == [200] * 100, sorted(set(statuses))
+
+
 def test_a_disabled_users_token_fails_everywhere_within_a_second(system: System, admin: str):
     user_id, username = _new_rep(system, admin)
     token = system.token(username, PASSWORD)
