@@ -17,6 +17,7 @@ import statistics
 import time
 import uuid
 
+from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 
 from crm_gateway.passwords import _hasher
@@ -53,7 +54,14 @@ def main() -> None:
             jwt_issuer="crm-gateway",
             jwt_audience="crm",
             bus_namespace="bench",
-            extra=extra(Env({"CRM_ADMIN_PASSWORD": PASSWORD})),
+            extra=extra(
+                Env(
+                    {
+                        "CRM_ADMIN_PASSWORD": PASSWORD,
+                        "CRM_GATEWAY_KEY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+                    }
+                )
+            ),
         )
         app = create_service_app(SERVICE, settings)
         db = app.extensions["crm"].db

@@ -25,7 +25,7 @@ from crm_shared.errors import (
     ValidationFailed,
 )
 
-from .keys import ensure_signing_key
+from .keys import ensure_signing_key, make_cipher
 from .models import LoginAttempt, Team, User
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
 from .refresh import revoke_refresh_tokens
@@ -247,8 +247,9 @@ def bootstrap(db: Database, settings: Settings) -> None:
     The admin's password is ``CRM_ADMIN_PASSWORD`` when set; otherwise one is
     generated and printed once. There is no built-in default password.
     """
+    cipher = make_cipher(settings.extra["key_encryption"], embedded=settings.is_sqlite)
     with db.transaction() as session:
-        ensure_signing_key(session)
+        ensure_signing_key(session, cipher)
         has_admin = any(ADMIN in (roles or []) for roles in session.scalars(select(User.roles)))
         if has_admin:
             return

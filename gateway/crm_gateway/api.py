@@ -21,6 +21,7 @@ from crm_shared.web import (
 
 from . import accounts, refresh
 from . import api_keys as key_cases
+from . import keys as signing_keys
 from . import teams as team_cases
 from .models import Team, User
 from .schemas import (
@@ -31,6 +32,7 @@ from .schemas import (
     JwksSchema,
     MeSchema,
     RefreshRequestSchema,
+    RotatedKeySchema,
     TeamInSchema,
     TeamListSchema,
     TeamPatchSchema,
@@ -137,6 +139,24 @@ def me() -> dict[str, Any]:
         "roles": sorted(principal.roles),
         "team_id": principal.team_id,
     }
+
+
+@auth.post("/signing-keys/rotate")
+@require_roles(ADMIN)
+@auth.response(200, RotatedKeySchema)
+def rotate_signing_key() -> dict[str, Any]:
+    """Start signing with a new key (admins).
+
+    The old key stays in the JWKS until the tokens it signed have expired.
+    """
+    kid = signing_keys.rotate_signing_key(
+        db_session(),
+        current_app.extensions["crm.key_cipher"],
+        service_context().settings.extra["token_ttl"],
+    )
+    db_session().commit()
+    current_app.extensions["crm.keyring"].reload()
+    return {"kid": kid}
 
 
 @auth.get("/jwks.json")

@@ -145,6 +145,12 @@ class TeamListSchema(StrictSchema):
     items = fields.List(fields.Nested(TeamSchema), required=True)
 
 
+class RotatedKeySchema(StrictSchema):
+    """The key that signs tokens from now on."""
+
+    kid = fields.String(required=True)
+
+
 class JwkSchema(ma.Schema):
     """One public key (RFC 7517)."""
 

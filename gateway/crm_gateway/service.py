@@ -20,7 +20,13 @@ def _settings(env: Env) -> dict[str, Any]:
     from .throttle import ThrottlePolicy
 
     urls = {name: service_url(env, name) for name in DEFAULT_PORTS if name != "gateway"}
+    secret_env = {
+        name: env.str(name, None)
+        for name in ("CRM_GATEWAY_KEY_ENCRYPTION_KEY", "CRM_GATEWAY_KEY_ENCRYPTION_KEY_FILE")
+    }
     return {
+        # Read (the file opened) only where keys are used: web and migrate.
+        "key_encryption": secret_env,
         "service_urls": urls,
         "routes": DEFAULT_ROUTES,
         "token_ttl": env.int("CRM_ACCESS_TOKEN_TTL", 900, min=60, max=86400),
@@ -54,7 +60,7 @@ def _init_app(app: Flask) -> None:
 
     from .accounts import standing
     from .api_keys import KeyExchange, presented_key
-    from .keys import KeyRing
+    from .keys import KeyRing, make_cipher
     from .models import ApiKey
     from .openapi import MergedSpec
     from .proxy import Proxy
@@ -64,7 +70,9 @@ def _init_app(app: Flask) -> None:
     # Proxied bodies (imports) may be larger than the gateway's own JSON;
     # each service enforces its own limit.
     app.config["MAX_CONTENT_LENGTH"] = extra["max_upload_bytes"]
-    keyring = KeyRing(ctx.db)
+    cipher = make_cipher(extra["key_encryption"], embedded=ctx.settings.is_sqlite)
+    keyring = KeyRing(ctx.db, cipher, extra["token_ttl"])
+    app.extensions["crm.key_cipher"] = cipher
     app.extensions["crm.keyring"] = keyring
     ctx.verifier.resolve_key = keyring.public_key
     ctx.verifier.key_source = None  # its own keys, from its database: nothing to fetch
