@@ -64,7 +64,7 @@ class ServiceSpec:
         # The platform's handlers are added here, once, so every reader of
         # ``handlers()`` (the worker, the AsyncAPI catalog, the test harness)
         # sees them and no service has to register them itself.
-        if self.keeps_directory:
+        if self.keeps_directory and not getattr(self.handlers, "_crm_directory", False):
             object.__setattr__(self, "handlers", _with_directory(self.handlers))
 
     @property
@@ -87,6 +87,7 @@ def _with_directory(
             merged[event_type] = platform if service is None else _both(platform, service)
         return merged
 
+    handlers._crm_directory = True  # type: ignore[attr-defined]  # dataclasses.replace re-runs
     return handlers
 
 

@@ -98,3 +98,30 @@ def test_a_redelivered_event_changes_nothing_twice(leads):
     event = _team_event(leads, uuid.uuid4(), "West", None, None, kind="team.created")
     assert leads.deliver(event)
     assert not leads.deliver(event)
+
+
+def test_copying_a_spec_does_not_register_the_directory_twice():
+    copy = dataclasses.replace(leads_service.SERVICE, title="Leads again")
+    assert copy.handlers().keys() == leads_service.SERVICE.handlers().keys()
+    assert copy.handlers is leads_service.SERVICE.handlers
+
+
+def test_on_postgresql_the_newest_event_wins_too(harness_factory, pg_database):
+    leads = harness_factory(leads_service.SERVICE, database_url=pg_database("directory"))
+    user_id, team = uuid.uuid4(), uuid.uuid4()
+    manager = uuid.uuid4()
+    created = _user_event(leads, user_id, team, kind="user.created")
+    moved = _user_event(leads, user_id, None, roles=("manager",))
+    late = dataclasses.replace(created, time=moved.time - timedelta(seconds=1))
+    for event in (
+        _team_event(leads, team, "华南", manager, None, kind="team.created"),
+        moved,
+        late,
+    ):
+        assert leads.deliver(event)
+    with leads.db.session() as session:
+        directory = SqlDirectory(session)
+        assert directory.user(user_id).team_id is None
+        assert directory.users_with_role("manager") == [user_id]
+        assert directory.manager_of(user_id) is None
+    leads.close()
