@@ -1,7 +1,7 @@
 """platform settings
 
 Revision ID: b7c2e91d4f05
-Revises: 77d6eaf93515
+Revises: c6ec65eaf6eb
 Create Date: 2026-12-02 20:55:00.000000
 """
 
@@ -14,7 +14,7 @@ import crm_shared.db
 
 
 revision: str = 'b7c2e91d4f05'
-down_revision: str | None = '77d6eaf93515'
+down_revision: str | None = 'c6ec65eaf6eb'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
