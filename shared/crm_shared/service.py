@@ -56,6 +56,9 @@ class ServiceSpec:
     # a heavy job (a lead import) would otherwise share one interpreter lock
     # with the relay and the consumer.
     jobs_apart: bool = False
+    # Serves the shared approvals API (crm_shared.approvals) at
+    # /api/v1/<name>/approvals; the gateway's inbox asks every such service.
+    approvals: bool = False
 
     @property
     def migrations(self) -> str:

@@ -121,3 +121,6 @@ rate_limit_counters = Table(
     Column("count", Integer, nullable=False),
     Column("expires_at", BigInteger, nullable=False, index=True),
 )
+
+# Approval tables join the platform metadata (imported last: they build on it).
+from .approvals import tables as _approval_tables  # noqa: E402, F401
