@@ -1,21 +1,47 @@
 """The orders service as the shared runtime sees it."""
 
 from crm_shared.config import DEFAULT_PORTS
-from crm_shared.service import ServiceSpec
+from crm_shared.service import Job, ServiceSpec
 
 from .models import metadata
 
 
 def _blueprints():  # imported late: routes pull in the whole app
-    from .api import blp
+    from crm_shared.approvals.api import approvals_blueprint
 
-    return [blp]
+    from .api import catalog, contracts, invoices, orders, payments, quotes, receivables
+    from .approval_kinds import APPROVALS
+
+    return [
+        orders.blp,
+        payments.blp,
+        invoices.order_invoices,
+        receivables.blp,
+        approvals_blueprint(APPROVALS),
+        catalog.products,
+        catalog.price_lists,
+        quotes.blp,
+        contracts.blp,
+        invoices.blp,
+    ]
 
 
 def _handlers():
     from .handlers import HANDLERS
 
     return HANDLERS
+
+
+def _jobs():
+    from .credit import rating_job
+    from .quotes import expire_job
+    from .reminders import reminders_job
+
+    return [
+        Job("expire-quotes", 3600, expire_job),
+        Job("payment-reminders", 3600, reminders_job),
+        Job("credit-ratings", 24 * 3600, rating_job),
+    ]
 
 
 SERVICE = ServiceSpec(
@@ -25,7 +51,19 @@ SERVICE = ServiceSpec(
     metadata=metadata,
     blueprints=_blueprints,
     handlers=_handlers,
+    jobs=_jobs,
     port=DEFAULT_PORTS["orders"],
-    publishes=("order.created", "payment.received", "approval.requested", "approval.decided"),
+    publishes=(
+        "order.created",
+        "payment.received",
+        "payment.refunded",
+        "payment.due_soon",
+        "payment.overdue",
+        "quote.accepted",
+        "contract.approved",
+        "customer.credit_rated",
+        "approval.requested",
+        "approval.decided",
+    ),
     approvals=True,
 )
