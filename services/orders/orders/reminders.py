@@ -146,3 +146,19 @@ def reminders_job(db: Database, _settings: Any) -> dict[str, int]:
         counts = run_reminders(session, utcnow().date())
         session.commit()
     return counts
+
+
+def sent_for(session: Session, principal: Any, order_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Reminders and escalations sent for an order's installments, oldest first."""
+    from . import ordering
+
+    order = ordering.get(session, principal, order_id)
+    rows = session.scalars(
+        select(ReminderSent)
+        .join(Installment, Installment.id == ReminderSent.installment_id)
+        .where(Installment.order_id == order.id)
+        .order_by(ReminderSent.sent_at, ReminderSent.step)
+    )
+    return [
+        {"installment_id": r.installment_id, "step": r.step, "sent_at": r.sent_at} for r in rows
+    ]

@@ -12,9 +12,9 @@ class ConditionSchema(StrictSchema):
     """When a step applies; every clause given must hold."""
 
     amount_over = fields.Decimal(as_string=True, allow_nan=False, allow_none=True)
-    discount_over = fields.Decimal(
-        as_string=True, allow_nan=False, allow_none=True, validate=validate.Range(0, 100)
-    )
+    # Bounds (0-100) are checked by rules.check_flow: a Range here would put
+    # string bounds into the OpenAPI document.
+    discount_over = fields.Decimal(as_string=True, allow_nan=False, allow_none=True)
     credit_risk_in = fields.List(fields.String(validate=validate.OneOf(rules.RISK_LEVELS)))
     currency_in = fields.List(fields.String(validate=validate.Regexp(r"^[A-Z]{3}$")))
 

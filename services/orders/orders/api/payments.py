@@ -17,6 +17,7 @@ from ..schemas.payments import (
     PlanInSchema,
     PlanSchema,
     RefundInSchema,
+    ReminderListSchema,
 )
 from . import today
 
@@ -80,6 +81,13 @@ def record_refund(data: dict[str, Any], order_id: uuid.UUID) -> dict[str, Any]:
 def list_payments(order_id: uuid.UUID) -> dict[str, Any]:
     """The order's receipts and refunds, oldest first."""
     return {"items": receivables.payments(db_session(), current_principal(), order_id)}
+
+
+@blp.get("/<uuid:order_id>/reminders")
+@blp.response(200, ReminderListSchema)
+def list_reminders(order_id: uuid.UUID) -> dict[str, Any]:
+    """Reminders and escalation steps already sent for the order's installments."""
+    return {"items": reminders.sent_for(db_session(), current_principal(), order_id)}
 
 
 @blp.get("/escalation-ladder")

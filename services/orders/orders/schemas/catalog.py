@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from crm_shared.schemas import AmountField, CurrencyField, PageArgsSchema, StrictSchema, page_of
 
-from .common import Percent, Qty
+from .common import NOT_NEGATIVE, Percent, Qty
 
 
 class CategoryInSchema(StrictSchema):
@@ -81,7 +81,7 @@ class PriceItemInSchema(StrictSchema):
     """A product's price in a list."""
 
     product_id = fields.UUID(required=True)
-    min_quantity = Qty(validate=validate.Range(min=0))
+    min_quantity = Qty(validate=NOT_NEGATIVE)
     fixed_price = AmountField(allow_none=True)
     percent_off = Percent(allow_none=True)
 

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from decimal import Decimal
+
+from marshmallow import ValidationError, fields, validate
 
 from crm_shared.schemas import AmountField, CurrencyField, StrictSchema
 
 
+def _zero_to_hundred(value: Decimal) -> None:
+    # A plain function, not validate.Range: apispec would print the Decimal
+    # bounds as strings, which is not a valid JSON Schema maximum.
+    if not 0 <= value <= 100:
+        raise ValidationError("must be 0 to 100 percent")
+
+
+def _not_negative(value: Decimal) -> None:
+    if value < 0:
+        raise ValidationError("must not be negative")
+
+
 def Percent(**kwargs):  # noqa: N802 - a field factory, named like a field
     """A percentage 0-100 as a decimal string."""
-    kwargs.setdefault("validate", validate.Range(0, 100))
+    kwargs.setdefault("validate", _zero_to_hundred)
     return fields.Decimal(
         as_string=True,
         allow_nan=False,
@@ -93,3 +107,6 @@ class ReasonSchema(StrictSchema):
     """Why (cancel, void)."""
 
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+NOT_NEGATIVE = _not_negative

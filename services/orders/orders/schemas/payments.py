@@ -146,3 +146,17 @@ class LadderSchema(StrictSchema):
     items = fields.List(
         fields.Nested(LadderStepSchema), required=True, validate=validate.Length(max=20)
     )
+
+
+class ReminderSchema(StrictSchema):
+    """A reminder (``due_soon``) or escalation step (``overdue:<days>``) sent for an installment."""
+
+    installment_id = fields.UUID()
+    step = fields.String()
+    sent_at = fields.DateTime()
+
+
+class ReminderListSchema(StrictSchema):
+    """Reminders sent for an order, oldest first."""
+
+    items = fields.List(fields.Nested(ReminderSchema), required=True)
