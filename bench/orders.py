@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the seeding SQL reads best unwrapped)
 """Orders bench: aging, cash forecast and the approvals inbox on PostgreSQL; a 10,000-line PDF.
 
 Seeds a throwaway database (``crm_shared.db.ensure_database`` / ``drop_database``)
