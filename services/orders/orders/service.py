@@ -35,6 +35,7 @@ def _handlers():
 
 
 def _jobs():
+    from .catalog_io import import_job
     from .credit import rating_job
     from .quotes import expire_job
     from .reminders import reminders_job
@@ -46,6 +47,7 @@ def _jobs():
         Job("expire-quotes", every, expire_job),
         Job("payment-reminders", every, reminders_job),
         Job("credit-ratings", every, rating_job),
+        Job("import-products", 1.0, import_job),
     ]
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from crm_shared.auth import ADMIN, MANAGER
-from crm_shared.web import Blueprint, db_session, idempotent, require_roles
+from flask import Response
 
-from .. import catalog
+from crm_shared import imports
+from crm_shared.auth import ADMIN, MANAGER
+from crm_shared.web import Blueprint, current_principal, db_session, idempotent, require_roles
+
+from .. import catalog, catalog_io
 from ..models import Product
 from ..schemas.catalog import (
     CategoryInSchema,
@@ -67,6 +70,68 @@ def list_products(**args: Any) -> dict[str, Any]:
 def create_product(data: dict[str, Any]) -> Product:
     """A new product (admins and managers); the SKU is unique."""
     return catalog.create_product(db_session(), data)
+
+
+_UPLOAD_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "mapping": {
+                            "type": "string",
+                            "description": 'JSON {"CSV column": "field"}',
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@products.post("/imports")
+@require_roles(ADMIN, MANAGER)
+@products.doc(**_UPLOAD_DOC)
+@products.response(202, imports.ImportJobSchema)
+def import_products(**_args: Any) -> Any:
+    """Upload a product CSV (sku, name, unit, tax_rate, currency, list_price) as an import job."""
+    filename, data, form = imports.read_upload("file")
+    mapping = imports.upload_mapping(form, options=())
+    return imports.create_job(
+        db_session(),
+        catalog_io.SPEC,
+        data=data,
+        filename=filename,
+        created_by=current_principal().id,
+        mapping=mapping,
+        max_rows=100_000,
+    )
+
+
+@products.get("/imports/<uuid:import_id>")
+@products.response(200, imports.ImportJobSchema)
+def get_import(import_id: uuid.UUID) -> Any:
+    """A product import's progress and per-row errors."""
+    return imports.get_job(
+        db_session(), catalog_io.SPEC.kind, import_id, viewer=current_principal()
+    )
+
+
+@products.get("/export.csv")
+@products.response(200, description="every product as CSV", content_type="text/csv")
+def export_products() -> Response:
+    """Every product as CSV (one row per list price), UTF-8 with BOM for spreadsheets."""
+    body = "\ufeff" + catalog_io.export_csv(db_session())
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="products.csv"'},
+    )
 
 
 @products.get("/<uuid:product_id>")
