@@ -50,8 +50,9 @@ def _settings(env: Env) -> dict[str, Any]:
 
 def _blueprints():  # imported late: routes pull in the whole app
     from .api import api_keys, auth, teams, users
+    from .approvals_inbox import inbox
 
-    return [auth, users, teams, api_keys]
+    return [auth, users, teams, api_keys, inbox]
 
 
 def _init_app(app: Flask) -> None:

@@ -59,6 +59,9 @@ class ServiceSpec:
     # Keep a copy of the gateway's users and teams (crm_shared.directory).
     # Only the gateway, which owns the originals, turns it off.
     keeps_directory: bool = True
+    # Serves the shared approvals API (crm_shared.approvals) at
+    # /api/v1/<name>/approvals; the gateway's inbox asks every such service.
+    approvals: bool = False
 
     def __post_init__(self) -> None:
         # The platform's handlers are added here, once, so every reader of

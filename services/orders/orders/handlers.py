@@ -6,12 +6,18 @@ from sqlalchemy.orm import Session
 
 from crm_shared.events import Event
 
-from .commands import order_from_deal
+from .directory import remember_user
+from .ordering import on_deal_won as deal_won
 
 
 def on_deal_won(session: Session, event: Event) -> None:
-    """A won deal becomes an order (once per opportunity)."""
-    order_from_deal(session, event.data)
+    """A won deal: an order (no contract flow) or a draft contract (once per opportunity)."""
+    deal_won(session, event.data)
 
 
-HANDLERS = {"deal.won": on_deal_won}
+def on_user(session: Session, event: Event) -> None:
+    """Keep the copy of users that approvals and escalations resolve people from."""
+    remember_user(session, event.data, event.time)
+
+
+HANDLERS = {"deal.won": on_deal_won, "user.created": on_user, "user.updated": on_user}

@@ -1,0 +1,182 @@
+"""Payment plans, installments, receipts and refunds, reminders, invoices."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm_shared.db import JSONType, Money, UTCDateTime, new_id, utcnow
+
+from .base import Base
+
+
+class Installment(Base):
+    """One installment of an order's plan; its status is derived, never stored."""
+
+    __tablename__ = "installments"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    order_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("orders.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    received: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))  # sum of its allocations
+    due_on: Mapped[date] = mapped_column(Date)
+    remind_days: Mapped[int] = mapped_column(Integer, default=3)
+    void: Mapped[bool] = mapped_column(default=False)
+    paid_on: Mapped[date | None] = mapped_column(Date)  # when receipts first covered it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_installments_order", "order_id", "seq"),
+        Index("ix_installments_due", "due_on"),
+    )
+
+
+class PlanRevision(Base):
+    """Every version of an order's plan: who changed it, when and to what."""
+
+    __tablename__ = "plan_revisions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    revision: Mapped[int] = mapped_column(Integer)
+    installments: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    template: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Payment(Base):
+    """A receipt (回款) against an order, or a refund (a negative receipt with a reason)."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    order_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("orders.id", ondelete="CASCADE"))
+    amount: Mapped[Decimal] = mapped_column(Money)  # negative for a refund
+    currency: Mapped[str] = mapped_column(String(3))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_on: Mapped[date | None] = mapped_column(Date)
+    method: Mapped[str | None] = mapped_column(String(30))
+    reference: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(Text)
+    refund_of: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    __table_args__ = (Index("ix_payments_order_received", "order_id", "received_at"),)
+
+    @property
+    def kind(self) -> str:
+        """``receipt`` or ``refund``."""
+        return "refund" if self.amount < 0 else "receipt"
+
+
+class Allocation(Base):
+    """The part of a receipt (or refund, negative) applied to one installment."""
+
+    __tablename__ = "allocations"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    payment_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("payments.id", ondelete="CASCADE"), index=True
+    )
+    installment_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("installments.id"), index=True
+    )
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+
+class EscalationStep(Base):
+    """A rung of the overdue ladder admins configure: N days after due, notify whom."""
+
+    __tablename__ = "escalation_steps"
+
+    days_after: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    notify: Mapped[str] = mapped_column(String(20))  # owner | manager | finance
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class ReminderSent(Base):
+    """A reminder or escalation step already published for an installment (each once)."""
+
+    __tablename__ = "reminders_sent"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    installment_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("installments.id", ondelete="CASCADE")
+    )
+    step: Mapped[str] = mapped_column(String(40))  # "due_soon" or "overdue:<days>"
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("installment_id", "step"),)
+
+
+class BuyerProfile(Base):
+    """Invoice details remembered per customer (title, tax number, bank, address)."""
+
+    __tablename__ = "buyer_profiles"
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    buyer_title: Mapped[str] = mapped_column(String(300))
+    tax_number: Mapped[str] = mapped_column(String(50))
+    bank: Mapped[str | None] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Invoice(Base):
+    """An invoice (发票) requested by a rep, approved by finance, then issued."""
+
+    __tablename__ = "invoices"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    order_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("orders.id"), index=True)
+    status: Mapped[str] = mapped_column(
+        String(20)
+    )  # pending_approval|approved|rejected|issued|void
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    installment_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    buyer_title: Mapped[str] = mapped_column(String(300))
+    tax_number: Mapped[str] = mapped_column(String(50))
+    bank: Mapped[str | None] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(String(500))
+    number: Mapped[str | None] = mapped_column(String(50), unique=True)
+    requested_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DirectoryEntry(Base):
+    """This service's copy of a user (from ``user.*`` events), for approvers and escalations."""
+
+    __tablename__ = "directory_users"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    roles: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CreditRating(Base):
+    """The last credit risk published per customer and currency (publish on change only)."""
+
+    __tablename__ = "credit_ratings"
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    risk: Mapped[str] = mapped_column(String(10))
+    credit_limit: Mapped[Decimal | None] = mapped_column(Money)
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

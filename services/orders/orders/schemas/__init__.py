@@ -1,0 +1,1 @@
+"""What the orders API accepts and returns, one module per capability (as api/)."""
