@@ -1,23 +1,41 @@
 """The opportunities service as the shared runtime sees it."""
 
+from __future__ import annotations
+
 from typing import Any
 
 from flask import Flask
 
 from crm_shared.config import DEFAULT_PORTS, Env, service_url
-from crm_shared.service import ServiceSpec
+from crm_shared.service import Job, ServiceSpec
 
 from .models import metadata
 
 
 def _settings(env: Env) -> dict[str, Any]:
-    return {"customers_url": service_url(env, "customers")}
+    return {
+        "customers_url": service_url(env, "customers"),
+        # Open deals move to a customer's new owner on customer.assigned/claimed.
+        "owner_follows_customer": env.bool("CRM_OPPORTUNITIES_OWNER_FOLLOWS_CUSTOMER", True),
+    }
 
 
-def _blueprints():  # imported late: routes pull in the whole app
-    from .api import blp
+def _blueprints() -> Any:  # imported late: routes pull in the whole app
+    from .api import blueprints
 
-    return [blp]
+    return blueprints()
+
+
+def _handlers() -> Any:
+    from .handlers import HANDLERS
+
+    return HANDLERS
+
+
+def _jobs() -> list[Job]:
+    from .deal_risk import refresh_all
+
+    return [Job("refresh-risk", 3600.0, refresh_all)]
 
 
 def _init_app(app: Flask) -> None:
@@ -34,8 +52,10 @@ SERVICE = ServiceSpec(
     title="CRM Opportunities",
     metadata=metadata,
     blueprints=_blueprints,
+    handlers=_handlers,
+    jobs=_jobs,
     port=DEFAULT_PORTS["opportunities"],
     extra_settings=_settings,
     init_app=_init_app,
-    publishes=("opportunity.created", "deal.won", "deal.lost"),
+    publishes=("opportunity.created", "opportunity.stage_changed", "deal.won", "deal.lost"),
 )

@@ -1,0 +1,16 @@
+"""HTTP routes of opportunities, one module per capability."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def blueprints() -> list[Any]:
+    """Every blueprint, the fixed paths before the ``/<id>`` ones."""
+    from . import deals, pipelines, stage_moves
+
+    return [
+        pipelines.blp,
+        deals.blp,
+        stage_moves.blp,
+    ]
