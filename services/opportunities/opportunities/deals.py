@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, String, cast, func, select
+from sqlalchemy import Float, Select, String, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from crm_shared import outbox
@@ -16,7 +16,7 @@ from crm_shared.auth import Principal, can_see, scope_clause
 from crm_shared.db import utcnow
 from crm_shared.errors import Conflict, NotFound, ValidationFailed
 from crm_shared.pagination import SortKey, paginate
-from crm_shared.schemas import check_amount, minor_units
+from crm_shared.schemas import check_amount, format_amount, minor_units
 
 from . import deal_risk, pipelines
 from .models import (
@@ -32,7 +32,7 @@ from .rules.stages import close_conflict
 
 # Sort name -> (column or expression, attribute of a row holding its value).
 SORTS: dict[str, tuple[Any, str]] = {
-    "amount": (Opportunity.amount, "amount"),
+    "amount": (Opportunity.amount, "amount"),  # compared as a number on SQLite, see _numeric
     # ISO dates sort as strings; deals without a date go last.
     "expected_close_date": (
         cast(func.coalesce(Opportunity.expected_close_date, NO_CLOSE_DATE), String),
@@ -216,13 +216,16 @@ def list_page(
         statement = statement.where(Opportunity.expected_close_date >= args["close_from"])
     if args.get("close_to"):
         statement = statement.where(Opportunity.expected_close_date <= args["close_to"])
+    amount = _numeric(session, Opportunity.amount)
     if args.get("amount_min") is not None:
-        statement = statement.where(Opportunity.amount >= args["amount_min"])
+        statement = statement.where(amount >= _numeric(session, args["amount_min"]))
     if args.get("amount_max") is not None:
-        statement = statement.where(Opportunity.amount <= args["amount_max"])
+        statement = statement.where(amount <= _numeric(session, args["amount_max"]))
     sort = args.get("sort") or "-created_at"
     descending = sort.startswith("-")
     column, attr = SORTS[sort.lstrip("-")]
+    if attr == "amount":
+        column = amount
     keys = [
         SortKey(column, attr, descending),
         SortKey(Opportunity.id, "id", descending),
@@ -232,6 +235,14 @@ def list_page(
     )
     stages = {s.id: s for s in session.scalars(select(Stage))}
     return [_row(d, stages.get(d.stage_id)) for d in deals], cursor
+
+
+def _numeric(session: Session, value: Any) -> Any:
+    # Embedded mode keeps money as text (exact); order and compare it as a
+    # number there. PostgreSQL has NUMERIC and needs nothing.
+    if session.get_bind().dialect.name == "sqlite":
+        return cast(literal(str(value)) if isinstance(value, Decimal) else value, Float)
+    return value
 
 
 def _check_money(amount: Decimal, currency: str) -> None:
@@ -276,7 +287,15 @@ def set_amount(
     now: datetime,
 ) -> None:
     """Change the amount (and currency), keeping history and the peak (for "amount cut")."""
-    record_field(session, deal, "amount", deal.amount, amount, who, now)
+    record_field(
+        session,
+        deal,
+        "amount",
+        format_amount(deal.amount, deal.currency),
+        format_amount(amount, currency),
+        who,
+        now,
+    )
     record_field(session, deal, "currency", deal.currency, currency, who, now)
     if currency != deal.currency:
         deal.peak_amount = amount  # a new currency starts a new comparison

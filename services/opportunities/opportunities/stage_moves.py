@@ -16,6 +16,7 @@ from crm_shared.errors import Conflict, Forbidden, ValidationFailed
 
 from . import deal_risk, deals, pipelines
 from .models import Opportunity, Stage, StageHistory
+from .rules.lines import plain
 from .rules.stages import DealFacts, close_conflict, missing_requirements
 
 
@@ -177,10 +178,10 @@ def win(session: Session, principal: Principal, opportunity_id: uuid.UUID) -> di
             "product_id": line.product_id,
             "sku": line.sku,
             "name": line.name,
-            "quantity": line.quantity.normalize(),
+            "quantity": plain(line.quantity),
             "unit_price": line.unit_price,
-            "discount": line.discount.normalize(),
-            **({"tax_rate": line.tax_rate.normalize()} if line.tax_rate is not None else {}),
+            "discount": plain(line.discount),
+            **({"tax_rate": plain(line.tax_rate)} if line.tax_rate is not None else {}),
             "amount": line.amount,
         }
         for line in deals.lines_of(session, deal.id)

@@ -15,3 +15,9 @@ def line_amount(quantity: Decimal, unit_price: Decimal, discount: Decimal, place
 def lines_total(amounts: Iterable[Decimal]) -> Decimal:
     """The sum of line amounts."""
     return sum(amounts, Decimal(0))
+
+
+def plain(value: Decimal) -> str:
+    """A decimal without trailing zeros or exponent: ``10.0000`` -> ``10``, ``0.50`` -> ``0.5``."""
+    text = format(value.normalize(), "f")
+    return text

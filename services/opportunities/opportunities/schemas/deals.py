@@ -16,6 +16,7 @@ from crm_shared.schemas import (
 from ..rules.risk import LEVELS
 from ..rules.stages import CONTACT_ROLES, FORECAST_CATEGORIES
 
+
 class DecimalString(AmountField):
     """A decimal number given as a string (never a float)."""
 
