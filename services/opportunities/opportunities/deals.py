@@ -117,7 +117,7 @@ def create(session: Session, principal: Principal, data: dict[str, Any]) -> dict
             "opportunity_id": deal.id,
             "customer_id": deal.customer_id,
             "name": deal.name,
-            "amount": deal.amount,
+            "amount": format_amount(deal.amount, deal.currency),
             "currency": deal.currency,
             "owner_id": deal.owner_id,
             "team_id": deal.team_id,

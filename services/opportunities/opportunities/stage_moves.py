@@ -13,6 +13,7 @@ from crm_shared import outbox
 from crm_shared.auth import ADMIN, MANAGER, Principal
 from crm_shared.db import utcnow
 from crm_shared.errors import Conflict, Forbidden, ValidationFailed
+from crm_shared.schemas import format_amount
 
 from . import deal_risk, deals, pipelines
 from .models import Opportunity, Stage, StageHistory
@@ -76,7 +77,7 @@ def _publish_change(
             "to_stage": to_stage.name,
             "forecast_category": deal.forecast_category_override or to_stage.forecast_category,
             "probability": deal.probability,
-            "amount": deal.amount,
+            "amount": format_amount(deal.amount, deal.currency),
             "currency": deal.currency,
             "owner_id": deal.owner_id,
             "team_id": deal.team_id,
@@ -179,10 +180,10 @@ def win(session: Session, principal: Principal, opportunity_id: uuid.UUID) -> di
             "sku": line.sku,
             "name": line.name,
             "quantity": plain(line.quantity),
-            "unit_price": line.unit_price,
+            "unit_price": format_amount(line.unit_price, deal.currency),
             "discount": plain(line.discount),
             **({"tax_rate": plain(line.tax_rate)} if line.tax_rate is not None else {}),
-            "amount": line.amount,
+            "amount": format_amount(line.amount, deal.currency),
         }
         for line in deals.lines_of(session, deal.id)
     ]
@@ -193,7 +194,7 @@ def win(session: Session, principal: Principal, opportunity_id: uuid.UUID) -> di
             "opportunity_id": deal.id,
             "customer_id": deal.customer_id,
             "name": deal.name,
-            "amount": deal.amount,
+            "amount": format_amount(deal.amount, deal.currency),
             "currency": deal.currency,
             "owner_id": deal.owner_id,
             "team_id": deal.team_id,
@@ -237,7 +238,7 @@ def lose(
         {
             "opportunity_id": deal.id,
             "customer_id": deal.customer_id,
-            "amount": deal.amount,
+            "amount": format_amount(deal.amount, deal.currency),
             "currency": deal.currency,
             "owner_id": deal.owner_id,
             "team_id": deal.team_id,
