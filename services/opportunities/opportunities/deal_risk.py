@@ -27,7 +27,7 @@ def median_won_days(session: Session, stage_ids: Iterable[uuid.UUID]) -> dict[uu
     ids = list(set(stage_ids))
     if not ids:
         return {}
-    seconds = _seconds(session)
+    seconds = seconds_in_stage(session)
     base = (
         select(StageHistory.to_stage_id, seconds.label("s"))
         .join(Opportunity, Opportunity.id == StageHistory.opportunity_id)
@@ -51,7 +51,8 @@ def median_won_days(session: Session, stage_ids: Iterable[uuid.UUID]) -> dict[uu
     return {stage: (median(values) or 0.0) / 86400 for stage, values in found.items()}
 
 
-def _seconds(session: Session) -> Any:
+def seconds_in_stage(session: Session) -> Any:
+    """SQL for the seconds a stage stay lasted (``left_at - entered_at``)."""
     if session.get_bind().dialect.name == "postgresql":
         return func.extract("epoch", StageHistory.left_at - StageHistory.entered_at)
     return (func.julianday(StageHistory.left_at) - func.julianday(StageHistory.entered_at)) * 86400

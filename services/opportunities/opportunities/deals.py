@@ -92,6 +92,7 @@ def create(session: Session, principal: Principal, data: dict[str, Any]) -> dict
         stage_id=stage.id,
         status="open",
         expected_close_date=data.get("expected_close_date"),
+        first_close_date=data.get("expected_close_date"),
         next_step=data.get("next_step"),
         owner_id=principal.id,
         team_id=principal.team_id,
@@ -312,6 +313,8 @@ def set_close_date(
     if deal.expected_close_date is not None and day is not None and day > deal.expected_close_date:
         deal.close_date_pushes += 1
     deal.expected_close_date = day
+    if deal.first_close_date is None:
+        deal.first_close_date = day
 
 
 def _check_line(position: int, data: dict[str, Any], currency: str) -> None:

@@ -98,6 +98,8 @@ class Opportunity(Base):
     stage_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     status: Mapped[str] = mapped_column(String(10), default="open")  # open | won | lost
     expected_close_date: Mapped[date | None] = mapped_column(Date)
+    # The first close date the rep gave: how far deals slip is measured from it.
+    first_close_date: Mapped[date | None] = mapped_column(Date)
     next_step: Mapped[str | None] = mapped_column(String(500))
     probability_override: Mapped[int | None] = mapped_column(Integer)
     # The effective probability (the override, else the stage's), kept for sorting.

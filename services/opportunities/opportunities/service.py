@@ -33,9 +33,14 @@ def _handlers() -> Any:
 
 
 def _jobs() -> list[Job]:
+    from . import calibration, snapshots
     from .deal_risk import refresh_all
 
-    return [Job("refresh-risk", 3600.0, refresh_all)]
+    return [
+        Job("refresh-risk", 3600.0, refresh_all),
+        Job("refresh-calibration", 3600.0, calibration.refresh),
+        Job("forecast-snapshot", 3600.0, snapshots.weekly),  # takes one when a week old
+    ]
 
 
 def _init_app(app: Flask) -> None:

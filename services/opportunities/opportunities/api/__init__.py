@@ -7,10 +7,12 @@ from typing import Any
 
 def blueprints() -> list[Any]:
     """Every blueprint, the fixed paths before the ``/<id>`` ones."""
-    from . import deals, pipelines, stage_moves
+    from . import analytics, deals, forecast, pipelines, stage_moves
 
     return [
         pipelines.blp,
+        analytics.blp,
+        forecast.blp,
         deals.blp,
         stage_moves.blp,
     ]

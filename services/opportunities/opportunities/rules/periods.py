@@ -9,8 +9,18 @@ _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 def parse_period(text: str) -> tuple[date, date] | None:
-    """The first day and the day after the last of a period, or None if malformed."""
+    """The first day and the day after the last of a period, or None if malformed.
+
+    Years outside 1900-2999 are refused: a CRM has no deals there, and the
+    periods before and after must stay representable.
+    """
+    year_text = text[:4]
+    if not year_text.isdigit() or not FIRST_YEAR <= int(year_text) <= LAST_YEAR:
+        return None
     if m := _QUARTER.match(text):
         year, quarter = int(m.group(1)), int(m.group(2))
         start = date(year, 3 * (quarter - 1) + 1, 1)
