@@ -102,7 +102,8 @@ def backtest(session: Session, principal: Principal, args: dict[str, Any]) -> di
     where = scoped(principal, args)
     currency = args.get("currency") or _currency(session, where)
     stages = {s.id: s for s in session.scalars(select(Stage))}
-    periods = []
+    periods: list[dict[str, Any]] = []
+    errors_of: dict[str, list[float]] = {m: [] for m in METHODS}
     pairs: dict[str, list[tuple[float, bool]]] = {"stage_weighted": [], "calibrated": []}
     if currency is not None:
         where = [*where, Opportunity.currency == currency]
@@ -146,6 +147,10 @@ def backtest(session: Session, principal: Principal, args: dict[str, Any]) -> di
                 ),
                 Decimal(0),
             )
+            errors = {m: relative_error(figures[m], actual) for m in METHODS}
+            for method, error in errors.items():
+                if error is not None:
+                    errors_of[method].append(error)
             periods.append(
                 {
                     "period": period,
@@ -153,14 +158,14 @@ def backtest(session: Session, principal: Principal, args: dict[str, Any]) -> di
                     "deals": deals,
                     "actual": actual,
                     **{m: figures[m] for m in METHODS},
-                    "errors": {m: relative_error(figures[m], actual) for m in METHODS},
+                    "errors": errors,
                 }
             )
     summary = {}
     for method in METHODS:
-        errors = [p["errors"][method] for p in periods if p["errors"][method] is not None]
+        found = errors_of[method]
         summary[method] = {
-            "mean_absolute_percentage_error": sum(errors) / len(errors) if errors else None,
+            "mean_absolute_percentage_error": sum(found) / len(found) if found else None,
             "brier_score": brier_score(pairs[method]) if method in pairs else None,
         }
     return {

@@ -48,7 +48,7 @@ class Counts:
         return slip_model(self.rep_slips.get(owner), self.team_slips.get(team))
 
 
-def _add(table: dict[Any, tuple[int, ...]], key: Any, values: tuple[int, ...]) -> None:
+def _add(table: Any, key: Any, values: tuple[int, ...]) -> None:
     old = table.get(key)
     table[key] = values if old is None else tuple(a + b for a, b in zip(old, values, strict=True))
 
@@ -56,7 +56,7 @@ def _add(table: dict[Any, tuple[int, ...]], key: Any, values: tuple[int, ...]) -
 def history_counts(session: Session, *, before: datetime | None = None) -> Counts:
     """Counts from deals closed before ``before`` (all closed deals when None)."""
     closed = Opportunity.status.in_(("won", "lost"))
-    where = [closed]
+    where: list[Any] = [closed]
     if before is not None:
         where.append(Opportunity.closed_at < before)
     entered = func.count(func.distinct(Opportunity.id))
@@ -77,8 +77,8 @@ def history_counts(session: Session, *, before: datetime | None = None) -> Count
     counts = Counts(computed_at=utcnow())
     for owner, team, stage, status, n in rows:
         won = n if status == "won" else 0
-        _add(counts.rep_rates, (owner, stage), (won, n))  # type: ignore[arg-type]
-        _add(counts.team_rates, (team, stage), (won, n))  # type: ignore[arg-type]
+        _add(counts.rep_rates, (owner, stage), (won, n))
+        _add(counts.team_rates, (team, stage), (won, n))
         counts.owner_team[owner] = team
     slips = session.execute(
         select(
@@ -89,10 +89,12 @@ def history_counts(session: Session, *, before: datetime | None = None) -> Count
         ).where(*where, Opportunity.status == "won", Opportunity.first_close_date.is_not(None))
     )
     for owner, team, promised, closed_at in slips:
+        if closed_at is None or promised is None:
+            continue
         late = max(0, (closed_at.date() - promised).days)
         values = (1, 1 if late > 0 else 0, late)
-        _add(counts.rep_slips, owner, values)  # type: ignore[arg-type]
-        _add(counts.team_slips, team, values)  # type: ignore[arg-type]
+        _add(counts.rep_slips, owner, values)
+        _add(counts.team_slips, team, values)
     return counts
 
 
@@ -106,7 +108,7 @@ def refresh(db: Database, _settings: Any = None) -> int:
             {
                 "owner_id": owner,
                 "stage_id": stage,
-                "team_id": counts.owner_team.get(owner),  # type: ignore[arg-type]
+                "team_id": counts.owner_team.get(owner) if owner else None,
                 "won": won,
                 "entered": n,
             }
