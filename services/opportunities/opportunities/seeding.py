@@ -64,7 +64,9 @@ def generate(
     """Deals, stage-history rows and field-history rows created between ``start`` and ``now``."""
     customer_ids = [uuid.UUID(int=rng.getrandbits(128)) for _ in range(customers)]
     span = (now - start).total_seconds()
-    out_deals, out_stages, out_fields = [], [], []
+    out_deals: list[dict[str, Any]] = []
+    out_stages: list[dict[str, Any]] = []
+    out_fields: list[dict[str, Any]] = []
     for _ in range(deals):
         rep = rng.choice(team)
         deal_id = uuid.UUID(int=rng.getrandbits(128))
