@@ -128,7 +128,23 @@ def on_followup_logged(session: Session, event: Event) -> None:
     deal_risk.refresh(session, touched, utcnow())
 
 
+def on_customer_created(session: Session, event: Event) -> None:
+    """A new customer: keep its name (imports match account names) and first owner."""
+    data = event.data
+    customer_id = uuid.UUID(data["customer_id"])
+    state = session.get(CustomerState, customer_id)
+    if state is None:
+        state = CustomerState(customer_id=customer_id)
+        session.add(state)
+    state.name_key = data["name"].strip().lower()[:200]
+    state.lead_id = _uuid(data.get("lead_id"))
+    if state.owner_changed_at is None:  # a later assignment that arrived first wins
+        state.owner_id = uuid.UUID(data["owner_id"])
+        state.team_id = _uuid(data.get("team_id"))
+
+
 HANDLERS = {
+    "customer.created": on_customer_created,
     "quote.accepted": on_quote_accepted,
     "customer.assigned": on_customer_assigned,
     "customer.claimed": on_customer_claimed,

@@ -253,11 +253,14 @@ class ForecastSnapshot(Base):
 
 
 class CustomerState(Base):
-    """What customers' events tell us about a customer: owner, tier (for risk)."""
+    """What customers' events tell us about a customer: name, owner, last activity."""
 
     __tablename__ = "customer_states"
 
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    # Lower-cased, to match an imported row's account name.
+    name_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     owner_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from typing import Any
 
 from flask import Flask
@@ -16,6 +18,11 @@ def _settings(env: Env) -> dict[str, Any]:
     return {
         "customers_url": service_url(env, "customers"),
         # Open deals move to a customer's new owner on customer.assigned/claimed.
+        "max_import_bytes": env.int(
+            "CRM_OPPORTUNITIES_MAX_IMPORT_BYTES", 20 * 1024 * 1024, min=1024, max=1024**3
+        ),
+        "max_import_rows": env.int("CRM_OPPORTUNITIES_MAX_IMPORT_ROWS", 200_000, min=1),
+        "import_chunk": env.int("CRM_OPPORTUNITIES_IMPORT_CHUNK", 500, min=1, max=10000),
         "owner_follows_customer": env.bool("CRM_OPPORTUNITIES_OWNER_FOLLOWS_CUSTOMER", True),
     }
 
@@ -32,11 +39,25 @@ def _handlers() -> Any:
     return HANDLERS
 
 
+def _import(db: Any, settings: Any) -> int:
+    from crm_shared.imports import run_pending
+
+    from .importing import OpportunityImporter
+
+    return run_pending(
+        db,
+        OpportunityImporter(),
+        worker_id=f"{socket.gethostname()}-{os.getpid()}",
+        chunk_size=settings.extra["import_chunk"],
+    )
+
+
 def _jobs() -> list[Job]:
     from . import calibration, snapshots
     from .deal_risk import refresh_all
 
     return [
+        Job("import-opportunities", 1.0, _import),
         Job("refresh-risk", 3600.0, refresh_all),
         Job("refresh-calibration", 3600.0, calibration.refresh),
         Job("forecast-snapshot", 3600.0, snapshots.weekly),  # takes one when a week old

@@ -7,12 +7,13 @@ from typing import Any
 
 def blueprints() -> list[Any]:
     """Every blueprint, the fixed paths before the ``/<id>`` ones."""
-    from . import analytics, deals, forecast, pipelines, stage_moves
+    from . import analytics, deals, forecast, imports, pipelines, stage_moves
 
     return [
         pipelines.blp,
         analytics.blp,
         forecast.blp,
+        imports.blp,
         deals.blp,
         stage_moves.blp,
     ]
