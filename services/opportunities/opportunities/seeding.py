@@ -60,6 +60,7 @@ def generate(
     start: datetime,
     now: datetime,
     customers: int = 5000,
+    bounces: int = 0,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Deals, stage-history rows and field-history rows created between ``start`` and ``now``."""
     customer_ids = [uuid.UUID(int=rng.getrandbits(128)) for _ in range(customers)]
@@ -95,6 +96,29 @@ def generate(
             if left >= now:
                 break
             moment = left
+            # Deals go back a stage and forward again (up to ``bounces`` times).
+            for _ in range(rng.randint(0, bounces) if stage else 0):
+                back = moment + timedelta(days=rng.uniform(0.1, 2))
+                forth = back + timedelta(days=rng.uniform(0.1, 2))
+                if forth >= now:
+                    break
+                for came, to, at, until in (
+                    (OPEN_STAGES[stage], OPEN_STAGES[stage - 1], moment, back),
+                    (OPEN_STAGES[stage - 1], OPEN_STAGES[stage], back, forth),
+                ):
+                    out_stages.append(
+                        {
+                            "id": uuid.UUID(int=rng.getrandbits(128)),
+                            "opportunity_id": deal_id,
+                            "pipeline_id": pipeline_id,
+                            "from_stage_id": stage_ids[came],
+                            "to_stage_id": stage_ids[to],
+                            "changed_by": rep.id,
+                            "entered_at": at,
+                            "left_at": until,
+                        }
+                    )
+                moment = forth
             if rng.random() >= _advance(stage, rep.skill):
                 status = "lost"
             elif stage == len(OPEN_STAGES) - 1:
