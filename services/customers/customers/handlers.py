@@ -30,6 +30,22 @@ def on_opportunity_created(session: Session, event: Event) -> None:
     insights.refresh(session, insights.on_opportunity_created(session, event.data))
 
 
+def on_opportunity_stage_changed(session: Session, event: Event) -> None:
+    """A deal moved stage: the 360° view's copy of it takes the amount and owner it now has."""
+    import uuid
+    from decimal import Decimal
+
+    from .models import OpportunityCopy
+
+    opp = session.get(OpportunityCopy, uuid.UUID(event.data["opportunity_id"]))
+    # A copy is made by opportunity.created; a closed one is final (deal.won/lost).
+    if opp is None or opp.status != "open":
+        return
+    opp.amount, opp.currency = Decimal(event.data["amount"]), event.data["currency"]
+    opp.owner_id = uuid.UUID(event.data["owner_id"])
+    insights.refresh(session, opp.customer_id)
+
+
 def on_deal_won(session: Session, event: Event) -> None:
     """A deal won: recycling exemptions, value and tier follow."""
     insights.refresh(session, insights.on_deal_closed(session, event.data, won=True))
@@ -65,6 +81,7 @@ HANDLERS = {
     "user.created": on_user,
     "user.updated": on_user,
     "opportunity.created": on_opportunity_created,
+    "opportunity.stage_changed": on_opportunity_stage_changed,
     "deal.won": on_deal_won,
     "deal.lost": on_deal_lost,
     "order.created": on_order_created,

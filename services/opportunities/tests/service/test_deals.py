@@ -1,4 +1,4 @@
-"""Service tests of opportunities: opening, winning and losing deals."""
+"""Service tests of deals: opening, winning, losing, bad input and scope."""
 
 import uuid
 
@@ -38,9 +38,12 @@ def test_lose_records_the_reason(svc, customers):
     rep = svc.user()
     created = open_deal(svc, rep, customers[0]["id"]).json
     lost = svc.client.post(
-        f"/api/v1/opportunities/{created['id']}/lose", json={"reason": "price"}, headers=rep.headers
+        f"/api/v1/opportunities/{created['id']}/lose",
+        json={"reason": "Price", "competitor": "Acme"},
+        headers=rep.headers,
     )
     assert lost.status_code == 200 and lost.json["lost_reason"] == "price"
+    assert lost.json["competitor"] == "Acme" and lost.json["stage"] == "lost"
     assert svc.events("deal.lost")[0]["data"]["reason"] == "price"
 
 

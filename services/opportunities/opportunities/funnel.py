@@ -1,0 +1,159 @@
+"""The funnel of a pipeline over a period: stages reached, conversion, time in stage, wins."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crm_shared.auth import Principal
+from crm_shared.db import utcnow
+from crm_shared.errors import NotFound, ValidationFailed
+
+from . import pipelines
+from .deal_risk import seconds_in_stage
+from .forecasting import midnight, scoped
+from .models import Opportunity, StageHistory
+from .rules.funnel import conversions, median, win_rate
+
+
+def _money(totals: dict[str, Decimal]) -> list[dict[str, Any]]:
+    return [{"currency": c, "amount": a} for c, a in sorted(totals.items())]
+
+
+def _medians(session: Session, cohort: Any) -> dict[uuid.UUID, float]:
+    seconds = seconds_in_stage(session)
+    base = select(StageHistory.to_stage_id, seconds.label("s")).where(
+        StageHistory.opportunity_id.in_(cohort), StageHistory.left_at.is_not(None)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        sub = base.subquery()
+        rows = session.execute(
+            select(sub.c.to_stage_id, func.percentile_cont(0.5).within_group(sub.c.s)).group_by(
+                sub.c.to_stage_id
+            )
+        )
+        return {stage: float(value) for stage, value in rows}
+    found: dict[uuid.UUID, list[float]] = {}
+    for stage, value in session.execute(base):
+        found.setdefault(stage, []).append(float(value))
+    return {stage: median(values) or 0.0 for stage, values in found.items()}
+
+
+def funnel(session: Session, principal: Principal, args: dict[str, Any]) -> dict[str, Any]:
+    """Deals created in [from, to) in one pipeline, in the caller's scope, stage by stage."""
+    if args.get("pipeline_id"):
+        try:
+            pipeline = pipelines.get(session, principal, args["pipeline_id"])
+        except NotFound as exc:
+            raise ValidationFailed.field("pipeline_id", "no such pipeline") from exc
+    else:
+        pipeline = pipelines.default(session)
+    to = args.get("to") or utcnow().date() + timedelta(days=1)
+    start = args.get("from") or to - timedelta(days=90)
+    if start >= to:
+        raise ValidationFailed.field("from", "must be before to")
+    where = [
+        *scoped(principal, {**args, "pipeline_id": pipeline.id}),
+        Opportunity.created_at >= midnight(start),
+        Opportunity.created_at < midnight(to),
+    ]
+    cohort = select(Opportunity.id).where(*where)
+    reached = dict(
+        session.execute(
+            select(StageHistory.to_stage_id, func.count(func.distinct(StageHistory.opportunity_id)))
+            .where(StageHistory.opportunity_id.in_(cohort))
+            .group_by(StageHistory.to_stage_id)
+        ).all()
+    )
+    medians = _medians(session, cohort)
+    stages = pipelines.stages_of(session, pipeline.id)
+    in_stage: dict[uuid.UUID, int] = {}
+    in_stage_amount: dict[uuid.UUID, dict[str, Decimal]] = {}
+    won = lost = 0
+    won_amount: dict[str, Decimal] = {}
+    won_count: dict[str, int] = {}
+    cycles: list[float] = []
+    groups: dict[str, dict[str, Any]] = {}
+    group_by = args.get("group_by")
+    for row in session.execute(
+        select(
+            Opportunity.stage_id,
+            Opportunity.status,
+            Opportunity.currency,
+            Opportunity.amount,
+            Opportunity.owner_id,
+            Opportunity.team_id,
+            Opportunity.created_at,
+            Opportunity.closed_at,
+        ).where(*where)
+    ):
+        in_stage[row.stage_id] = in_stage.get(row.stage_id, 0) + 1
+        per = in_stage_amount.setdefault(row.stage_id, {})
+        per[row.currency] = per.get(row.currency, Decimal(0)) + row.amount
+        if group_by:
+            key = str(row.owner_id if group_by == "owner" else row.team_id)
+            group = groups.setdefault(
+                key, {"key": key, "deals": 0, "won": 0, "lost": 0, "won_amount": {}}
+            )
+            group["deals"] += 1
+        if row.status == "won":
+            won += 1
+            won_amount[row.currency] = won_amount.get(row.currency, Decimal(0)) + row.amount
+            won_count[row.currency] = won_count.get(row.currency, 0) + 1
+            cycles.append((row.closed_at - row.created_at).total_seconds() / 86400)
+            if group_by:
+                group["won"] += 1
+                group["won_amount"][row.currency] = (
+                    group["won_amount"].get(row.currency, Decimal(0)) + row.amount
+                )
+        elif row.status == "lost":
+            lost += 1
+            if group_by:
+                group["lost"] += 1
+    open_stages = [s for s in stages if s.kind != "lost"]
+    rates = conversions([reached.get(s.id, 0) for s in open_stages])
+    rows = []
+    for stage in stages:
+        index = next((i for i, s in enumerate(open_stages) if s.id == stage.id), None)
+        rows.append(
+            {
+                "stage_id": stage.id,
+                "name": stage.name,
+                "kind": stage.kind,
+                "reached": reached.get(stage.id, 0),
+                "current": in_stage.get(stage.id, 0),
+                "current_amounts": _money(in_stage_amount.get(stage.id, {})),
+                "conversion_to_next": rates[index]
+                if index is not None and index < len(rates)
+                else None,
+                "median_days_in_stage": medians[stage.id] / 86400 if stage.id in medians else None,
+            }
+        )
+    total = sum(in_stage.values())
+    return {
+        "pipeline_id": pipeline.id,
+        "from": start,
+        "to": to,
+        "deals": total,
+        "won": won,
+        "lost": lost,
+        "win_rate": win_rate(won, lost),
+        "average_won_amounts": [
+            {"currency": c, "amount": a / won_count[c]} for c, a in sorted(won_amount.items())
+        ],
+        "median_sales_cycle_days": median(cycles),
+        "stages": rows,
+        "groups": [
+            {
+                **g,
+                "win_rate": win_rate(g["won"], g["lost"]),
+                "won_amounts": _money(g.pop("won_amount")),
+            }
+            for g in sorted(groups.values(), key=lambda g: g["key"])
+        ],
+    }

@@ -1,0 +1,229 @@
+"""Opportunity import: the opportunities half of the shared import-job mechanism.
+
+:mod:`crm_shared.imports` decodes the file, finds the header, runs the job in
+chunks and keeps the report; this module says which columns mean what (a
+Salesforce Opportunity export, or our own names) and turns a chunk of rows
+into deals. The account name is matched to a customer through the copy of
+customers kept from ``customer.created``; a deal is owned by that customer's
+owner, else by the uploader.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, time
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crm_shared import outbox
+from crm_shared.db import utcnow
+from crm_shared.imports import ImportRow, ImportSpec, JobInfo, RowOutcome
+from crm_shared.schemas import check_amount, currencies, format_amount
+
+from . import pipelines
+from .models import CustomerState, Opportunity, Stage, StageHistory
+from .rules.imported_rows import parse_amount, parse_date, parse_probability, stage_name
+
+FIELDS = frozenset(
+    {"name", "account_name", "amount", "currency", "stage", "close_date", "probability", "owner"}
+)
+SALESFORCE = {
+    "Name": "name",
+    "Opportunity Name": "name",
+    "Account Name": "account_name",
+    "Amount": "amount",
+    "Opportunity Currency": "currency",
+    "Stage": "stage",
+    "Close Date": "close_date",
+    "Probability (%)": "probability",
+    "Owner": "owner",
+    "Opportunity Owner": "owner",
+}
+OWN = {name: name for name in sorted(FIELDS)}
+
+SPEC = ImportSpec(
+    kind="opportunities",
+    fields=FIELDS,
+    presets={"salesforce": SALESFORCE, "crm": OWN},
+    required_any=("name",),
+    purpose="opportunity-import",
+)
+
+
+class _Refused(Exception):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field, self.reason = field, reason
+
+
+class OpportunityImporter:
+    """Implements :class:`crm_shared.imports.ImportProcessor` for opportunities."""
+
+    spec = SPEC
+
+    def process(
+        self, session: Session, job: JobInfo, rows: Sequence[ImportRow]
+    ) -> list[RowOutcome]:
+        """Create a deal per good row; a duplicate is the same name for the same customer."""
+        pipeline = pipelines.default(session)
+        stages = {s.name: s for s in pipelines.stages_of(session, pipeline.id)}
+        outcomes = []
+        for row in rows:
+            try:
+                outcomes.append(self._one(session, job, row, pipeline.id, stages))
+            except _Refused as refused:
+                outcomes.append(RowOutcome(row.line, "failed", refused.reason, refused.field))
+        return outcomes
+
+    def _customer(self, session: Session, job: JobInfo, name: str) -> CustomerState:
+        options = job.options or {}
+        matches = list(
+            session.scalars(
+                select(CustomerState).where(CustomerState.name_key == name.strip().lower())
+            )
+        )
+        if options.get("scope") != "all":
+            team = options.get("team_id")
+            matches = [
+                c
+                for c in matches
+                if c.owner_id == job.created_by
+                or (options.get("scope") == "team" and team and str(c.team_id) == team)
+            ]
+        if not matches:
+            raise _Refused("account_name", f"no customer named {name!r} that you may work")
+        if len(matches) > 1:
+            raise _Refused("account_name", f"{len(matches)} customers are named {name!r}")
+        return matches[0]
+
+    def _one(
+        self,
+        session: Session,
+        job: JobInfo,
+        row: ImportRow,
+        pipeline_id: uuid.UUID,
+        stages: dict[str, Stage],
+    ) -> RowOutcome:
+        values = {k: (v or "").strip() for k, v in row.values.items()}
+        name = values.get("name", "")
+        if not name:
+            raise _Refused("name", "is required")
+        if not values.get("account_name"):
+            raise _Refused("account_name", "is required")
+        customer = self._customer(session, job, values["account_name"])
+        currency = (values.get("currency") or (job.options or {}).get("currency") or "CNY").upper()
+        if currency not in currencies():
+            raise _Refused("currency", "is not an ISO 4217 currency code")
+        amount = parse_amount(values.get("amount") or "0")
+        if amount is None or amount < 0:
+            raise _Refused("amount", "must be a number, not negative")
+        problem = check_amount(amount, currency)
+        if problem:
+            raise _Refused("amount", problem)
+        stage = stages[next(n for n, s in stages.items() if s.kind == "open")]
+        if values.get("stage"):
+            found = stage_name(values["stage"], set(stages))
+            if found is None:
+                raise _Refused("stage", f"{values['stage']!r} is not a stage of the pipeline")
+            stage = stages[found]
+        close = None
+        if values.get("close_date"):
+            close = parse_date(values["close_date"])
+            if close is None:
+                raise _Refused("close_date", "is not a date")
+        override = None
+        if values.get("probability"):
+            override = parse_probability(values["probability"])
+            if override is None:
+                raise _Refused("probability", "must be a percent from 0 to 100")
+            if override == stage.probability or stage.kind != "open":
+                override = None
+        duplicate = session.scalar(
+            select(Opportunity.id).where(
+                Opportunity.customer_id == customer.customer_id,
+                func.lower(Opportunity.name) == name.lower()[:200],
+            )
+        )
+        if duplicate is not None:
+            return RowOutcome(row.line, "duplicate", "the customer has a deal of this name")
+        now = utcnow()
+        closed_at = None
+        if stage.kind != "open":
+            closed_at = datetime.combine(close, time(), tzinfo=UTC) if close else now
+        owner = customer.owner_id or job.created_by
+        assert owner is not None
+        deal = Opportunity(
+            id=uuid.uuid4(),
+            customer_id=customer.customer_id,
+            lead_id=customer.lead_id,
+            name=name[:200],
+            amount=amount,
+            peak_amount=amount,
+            currency=currency,
+            pipeline_id=pipeline_id,
+            stage_id=stage.id,
+            status=stage.kind,
+            expected_close_date=close,
+            first_close_date=close,
+            probability_override=override,
+            probability=override if override is not None else stage.probability,
+            owner_id=owner,
+            team_id=customer.team_id if customer.owner_id else (job.options or {}).get("team_id"),
+            created_at=now,
+            updated_at=now,
+            stage_entered_at=closed_at or now,
+            last_activity_at=now,
+            closed_at=closed_at,
+            close_date_pushes=0,
+            risk_level="low",
+            risk_reasons=[],
+        )
+        session.add(deal)
+        session.add(
+            StageHistory(
+                id=uuid.uuid4(),
+                opportunity_id=deal.id,
+                pipeline_id=pipeline_id,
+                from_stage_id=None,
+                to_stage_id=stage.id,
+                changed_by=job.created_by,
+                entered_at=closed_at or now,
+                left_at=None,
+                note=f"imported ({job.filename})"[:500],
+            )
+        )
+        # Customers' 360° view learns of the deal; imported closed deals are
+        # history, so no deal.won goes out (orders must not ship them again).
+        outbox.publish(
+            session,
+            "opportunity.created",
+            {
+                "opportunity_id": deal.id,
+                "customer_id": deal.customer_id,
+                "name": deal.name,
+                "amount": format_amount(amount, currency),
+                "currency": currency,
+                "owner_id": deal.owner_id,
+                "team_id": deal.team_id,
+                "created_at": now,
+            },
+            subject=deal.id,
+        )
+        return RowOutcome(row.line, "imported", record_id=str(deal.id))
+
+
+def options_for(principal: Any, form: dict[str, str]) -> dict[str, Any]:
+    """The job options an upload carries: who may be matched, the default currency."""
+    options: dict[str, Any] = {"scope": principal.scope.value}
+    if principal.team_id:
+        options["team_id"] = str(principal.team_id)
+    if form.get("currency"):
+        options["currency"] = form["currency"].strip().upper()
+    return options
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    return uuid.UUID(str(value)) if value else None

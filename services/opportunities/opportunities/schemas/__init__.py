@@ -1,0 +1,1 @@
+"""Marshmallow schemas of the opportunities API, one module per capability."""
