@@ -54,6 +54,7 @@ class Ticket(Base):
     product_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    group_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     rating_channel: Mapped[str | None] = mapped_column(String(20))
@@ -167,3 +168,58 @@ class Secret(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class SupportGroup(Base):
+    """A team of agents (by product or region) with its routing strategy and cap."""
+
+    __tablename__ = "support_groups"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    strategy: Mapped[str] = mapped_column(String(20), default="round_robin")
+    cap_per_agent: Mapped[int | None] = mapped_column(Integer)
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    calendar_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("business_calendars.id"))
+
+
+class GroupAgent(Base):
+    """An agent's membership of a group: skills and whether they take tickets now."""
+
+    __tablename__ = "group_agents"
+
+    group_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("support_groups.id"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, index=True)
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    available: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RoutingRuleRow(Base):
+    """A routing rule: conditions on a ticket (None: any) and the group it goes to."""
+
+    __tablename__ = "routing_rules"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    position: Mapped[int] = mapped_column(Integer, default=100)
+    group_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("support_groups.id"))
+    category: Mapped[str | None] = mapped_column(String(100))
+    priority: Mapped[str | None] = mapped_column(String(20))
+    tier: Mapped[str | None] = mapped_column(String(40))
+    channel: Mapped[str | None] = mapped_column(String(20))
+    product_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Assignment(Base):
+    """Who a ticket was given to, when, by whom and why (routing or a person)."""
+
+    __tablename__ = "ticket_assignments"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), index=True)
+    group_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -30,9 +30,9 @@ def _settings(env: Env) -> dict[str, Any]:
 
 
 def _blueprints():  # imported late: routes pull in the whole app
-    from .api import calendars, sla_policies, surveys, threads, tickets
+    from .api import calendars, routing, sla_policies, surveys, threads, tickets
 
-    return [tickets.blp, threads.blp, calendars.blp, sla_policies.blp, surveys.blp]
+    return [tickets.blp, threads.blp, routing.blp, calendars.blp, sla_policies.blp, surveys.blp]
 
 
 def _handlers():
@@ -68,6 +68,7 @@ SERVICE = ServiceSpec(
     init_app=_init_app,
     publishes=(
         "ticket.opened",
+        "ticket.assigned",
         "ticket.closed",
         "ticket.rated",
         "ticket.survey_sent",

@@ -18,7 +18,16 @@ from crm_shared.db import Database, utcnow
 from crm_shared.errors import NotFound, ValidationFailed
 
 from .calendars import CalendarCache
-from .models import Calendar, CustomerRef, Message, Policy, SlaNotice, StatusChange, Ticket
+from .models import (
+    Calendar,
+    CustomerRef,
+    Message,
+    Policy,
+    SlaNotice,
+    StatusChange,
+    SupportGroup,
+    Ticket,
+)
 from .rules.sla_clocks import (
     Clock,
     PublicMessage,
@@ -91,6 +100,12 @@ class SlaReader:
             for p in self.policies.values()
         ]
         self.calendars = CalendarCache(session)
+        self.group_calendars: dict[uuid.UUID, uuid.UUID | None] = {
+            group_id: calendar_id
+            for group_id, calendar_id in session.execute(
+                select(SupportGroup.id, SupportGroup.calendar_id)
+            )
+        }
 
     def policy_for(self, ticket: Ticket) -> Policy | None:
         """The first policy matching the ticket, or None."""
@@ -132,7 +147,12 @@ class SlaReader:
             if policy is None:
                 result[ticket.id] = (None, [])
                 continue
-            calendar_id = customer_calendars.get(ticket.customer_id) or policy.calendar_id
+            # The customer's own calendar first, then the group's, then the policy's.
+            calendar_id = (
+                customer_calendars.get(ticket.customer_id)
+                or (self.group_calendars.get(ticket.group_id) if ticket.group_id else None)
+                or policy.calendar_id
+            )
             clocks = compute_clocks(
                 opened_at=ticket.opened_at,
                 history=history[ticket.id],

@@ -16,18 +16,27 @@ from crm_shared.db import utcnow
 from crm_shared.errors import Conflict, NotFound, ValidationFailed
 from crm_shared.pagination import SortKey, paginate
 
-from .models import CustomerRef, Follower, Message, StatusChange, Ticket
+from .models import CustomerRef, Follower, GroupAgent, Message, StatusChange, Ticket
 from .rules.ticket_status import TransitionRefused, check_transition
 
 
 def visible(principal: Principal) -> Any:
     """Tickets the caller may see.
 
-    Agents and admins work every ticket; a manager sees tickets of customers
+    Admins see every ticket; agents those of their groups, those not yet in a
+    group, and those assigned to or opened by them; a manager sees tickets of customers
     their team owns; a rep those of customers they own, follow or opened.
     """
-    if principal.has_role(SERVICE_AGENT) or principal.scope is Scope.ALL:
+    if principal.scope is Scope.ALL:
         return true()
+    if principal.has_role(SERVICE_AGENT):
+        groups = select(GroupAgent.group_id).where(GroupAgent.user_id == principal.id)
+        return or_(
+            Ticket.group_id.is_(None),
+            Ticket.group_id.in_(groups),
+            Ticket.assignee_id == principal.id,
+            Ticket.opened_by == principal.id,
+        )
     owned = select(CustomerRef.id).where(
         CustomerRef.team_id == principal.team_id
         if principal.scope is Scope.TEAM
@@ -99,6 +108,9 @@ def open_ticket(
     ref = session.get(CustomerRef, ticket.customer_id)
     if ref is not None and ref.owner_id is not None:
         session.add(Follower(ticket_id=ticket.id, user_id=ref.owner_id))
+    from .routing import route
+
+    route(session, ticket, now)
     outbox.publish(
         session,
         "ticket.opened",
@@ -131,7 +143,15 @@ def list_page(
 ) -> tuple[list[Ticket], str | None]:
     """A page of tickets the caller may see, newest first."""
     statement = select(Ticket).where(visible(principal))
-    for name in ("customer_id", "status", "priority", "assignee_id", "channel", "category"):
+    for name in (
+        "customer_id",
+        "status",
+        "priority",
+        "assignee_id",
+        "group_id",
+        "channel",
+        "category",
+    ):
         if args.get(name):
             statement = statement.where(getattr(Ticket, name) == args[name])
     keys = [SortKey(Ticket.opened_at, "opened_at", True), SortKey(Ticket.id, "id", True)]

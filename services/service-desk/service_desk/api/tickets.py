@@ -23,7 +23,8 @@ from ..schemas.tickets import (
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1/tickets", description="Tickets")
 
 
-def _detail(ticket_id: uuid.UUID) -> dict[str, Any]:
+def detail(ticket_id: uuid.UUID) -> dict[str, Any]:
+    """A ticket the caller may see, as the API shows it in full."""
     session = db_session()
     ticket = tickets.get(session, current_principal(), ticket_id)
     [shown] = sla.presented(session, [ticket])
@@ -41,7 +42,7 @@ def open_ticket(data: dict[str, Any]) -> dict[str, Any]:
     tickets.check_customer_visible(data["customer_id"])
     ticket = tickets.open_ticket(db_session(), current_principal(), data)
     db_session().flush()
-    return _detail(ticket.id)
+    return detail(ticket.id)
 
 
 @blp.get("")
@@ -58,7 +59,7 @@ def list_tickets(**args: Any) -> dict[str, Any]:
 @blp.response(200, TicketDetailSchema)
 def get_ticket(ticket_id: uuid.UUID) -> dict[str, Any]:
     """One ticket with its SLA clocks, followers and status history."""
-    return _detail(ticket_id)
+    return detail(ticket_id)
 
 
 @blp.patch("/<uuid:ticket_id>")
@@ -67,7 +68,7 @@ def get_ticket(ticket_id: uuid.UUID) -> dict[str, Any]:
 def edit_ticket(data: dict[str, Any], ticket_id: uuid.UUID) -> dict[str, Any]:
     """Change type, priority, tier, category, links or tags."""
     tickets.update(db_session(), current_principal(), ticket_id, data)
-    return _detail(ticket_id)
+    return detail(ticket_id)
 
 
 @blp.post("/<uuid:ticket_id>/status")
@@ -78,7 +79,7 @@ def move_ticket(data: dict[str, Any], ticket_id: uuid.UUID) -> dict[str, Any]:
     tickets.change_status(
         db_session(), current_principal(), ticket_id, data["status"], reason=data["reason"]
     )
-    return _detail(ticket_id)
+    return detail(ticket_id)
 
 
 @blp.post("/<uuid:ticket_id>/close")
@@ -87,7 +88,7 @@ def move_ticket(data: dict[str, Any], ticket_id: uuid.UUID) -> dict[str, Any]:
 def close_ticket(data: dict[str, Any], ticket_id: uuid.UUID) -> dict[str, Any]:
     """Close a ticket, with a rating (1-5) the customer gave an agent, if any."""
     tickets.close(db_session(), current_principal(), ticket_id, data["satisfaction"])
-    return _detail(ticket_id)
+    return detail(ticket_id)
 
 
 @blp.post("/<uuid:ticket_id>/rating")
@@ -100,7 +101,7 @@ def rate_ticket(data: dict[str, Any], ticket_id: uuid.UUID) -> dict[str, Any]:
     satisfaction.record_rating(
         session, current_principal(), ticket, data["rating"], data["comment"]
     )
-    return _detail(ticket_id)
+    return detail(ticket_id)
 
 
 @blp.post("/<uuid:ticket_id>/merge")
@@ -109,7 +110,7 @@ def rate_ticket(data: dict[str, Any], ticket_id: uuid.UUID) -> dict[str, Any]:
 def merge_ticket(data: dict[str, Any], ticket_id: uuid.UUID) -> dict[str, Any]:
     """Merge a duplicate into another ticket of the same customer; returns the survivor."""
     target = tickets.merge(db_session(), current_principal(), ticket_id, data["into_id"])
-    return _detail(target.id)
+    return detail(target.id)
 
 
 @blp.put("/<uuid:ticket_id>/followers/me")
@@ -117,7 +118,7 @@ def merge_ticket(data: dict[str, Any], ticket_id: uuid.UUID) -> dict[str, Any]:
 def follow_ticket(ticket_id: uuid.UUID) -> dict[str, Any]:
     """Follow a ticket."""
     tickets.follow(db_session(), current_principal(), ticket_id, True)
-    return _detail(ticket_id)
+    return detail(ticket_id)
 
 
 @blp.delete("/<uuid:ticket_id>/followers/me")
@@ -125,4 +126,4 @@ def follow_ticket(ticket_id: uuid.UUID) -> dict[str, Any]:
 def unfollow_ticket(ticket_id: uuid.UUID) -> dict[str, Any]:
     """Stop following a ticket."""
     tickets.follow(db_session(), current_principal(), ticket_id, False)
-    return _detail(ticket_id)
+    return detail(ticket_id)

@@ -120,6 +120,7 @@ class TicketSchema(StrictSchema):
     product_id = fields.UUID(allow_none=True)
     tags = fields.List(fields.String())
     assignee_id = fields.UUID(allow_none=True)
+    group_id = fields.UUID(allow_none=True)
     merged_into_id = fields.UUID(allow_none=True)
     satisfaction = fields.Integer(allow_none=True)
     rating_channel = fields.String(allow_none=True)
@@ -148,6 +149,7 @@ class TicketListArgsSchema(PageArgsSchema):
     channel = fields.String(validate=validate.OneOf(CHANNELS))
     category = fields.String(validate=validate.Length(max=100))
     assignee_id = fields.UUID()
+    group_id = fields.UUID()
 
 
 TicketPageSchema = page_of(TicketSchema)
