@@ -92,6 +92,8 @@ class Message(Base):
     author_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     body: Mapped[str] = mapped_column(Text)
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The RFC 822 Message-ID of mail this entry came in as (or goes out as).
+    email_message_id: Mapped[str | None] = mapped_column(String(255), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -223,3 +225,16 @@ class Assignment(Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ContactRef(Base):
+    """A customer's contact as the service desk knows it: how inbound mail finds its
+    customer. Kept by agents (and learned from tickets opened for a contact)."""
+
+    __tablename__ = "contact_refs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    name: Mapped[str | None] = mapped_column(String(200))

@@ -23,7 +23,7 @@ from crm_shared.db import utcnow
 from crm_shared.errors import Conflict, Forbidden, NotFound
 
 from .models import CustomerRef, Secret, Survey, Ticket
-from .rules import survey_tokens
+from .rules import signed_links
 from .rules.ratings import RatingRefused, check_agent_may_rate, check_survey_open
 
 
@@ -31,19 +31,22 @@ def _settings() -> dict[str, Any]:
     return current_app.extensions["crm"].settings.extra
 
 
-def link_key(session: Session) -> bytes:
-    """The key survey links are signed with: the setting, else one kept in the database."""
+def link_key(session: Session, *, create: bool = True) -> bytes:
+    """The key links are signed with: the setting, else one kept in the database
+    (made on first use unless ``create`` is false: then no key means no valid link)."""
     configured = _settings().get("link_secret")
     if configured:
         return str(configured).encode()
-    row = session.get(Secret, "survey-links")
+    row = session.get(Secret, "signed-links")
+    if row is None and not create:
+        raise NotFound("this link is not valid")
     if row is None:
         try:
             with session.begin_nested():
-                row = Secret(name="survey-links", value=secrets.token_urlsafe(32))
+                row = Secret(name="signed-links", value=secrets.token_urlsafe(32))
                 session.add(row)
         except IntegrityError:  # another process made it first: use theirs
-            row = session.get(Secret, "survey-links")
+            row = session.get(Secret, "signed-links")
     assert row is not None
     return row.value.encode()
 
@@ -63,7 +66,7 @@ def send_survey(session: Session, ticket: Ticket, now: datetime) -> Survey:
         expires_at=now + timedelta(days=settings["survey_days"]),
     )
     session.add(survey)
-    token = survey_tokens.sign(link_key(session), survey.id, survey.expires_at)
+    token = signed_links.sign(link_key(session), survey.id, survey.expires_at)
     owner_id, _ = _owner(session, ticket)
     outbox.publish(
         session,
@@ -138,8 +141,8 @@ def _rate(
 
 def _survey_of(session: Session, token: str, now: datetime, *, lock: bool = False) -> Survey:
     try:
-        survey_id = survey_tokens.verify(link_key(session), token, now)
-    except survey_tokens.BadToken as exc:
+        survey_id = signed_links.verify(link_key(session), token, now)
+    except signed_links.BadToken as exc:
         raise NotFound(str(exc)) from exc
     statement = select(Survey).where(Survey.id == survey_id)
     if lock:

@@ -23,6 +23,12 @@ def _settings(env: Env) -> dict[str, Any]:
         "max_attachment_bytes": env.int(
             "CRM_SERVICE_DESK_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024, min=1024
         ),
+        "max_email_bytes": env.int("CRM_SERVICE_DESK_MAX_EMAIL_BYTES", 10 * 1024 * 1024, min=1024),
+        # Message-IDs of mail about tickets end in this domain (loops are recognised by it).
+        "email_domain": env.str("CRM_SERVICE_DESK_EMAIL_DOMAIN", "desk.crm.invalid"),
+        "portal_replies_per_minute": env.int(
+            "CRM_SERVICE_DESK_PORTAL_REPLIES_PER_MINUTE", 10, min=1, max=1000
+        ),
         "max_message_bytes": env.int(
             "CRM_SERVICE_DESK_MAX_MESSAGE_BYTES", 8 * 1024 * 1024, min=1024
         ),
@@ -30,9 +36,27 @@ def _settings(env: Env) -> dict[str, Any]:
 
 
 def _blueprints():  # imported late: routes pull in the whole app
-    from .api import calendars, routing, sla_policies, surveys, threads, tickets
+    from .api import (
+        calendars,
+        customer_portal,
+        email_intake,
+        routing,
+        sla_policies,
+        surveys,
+        threads,
+        tickets,
+    )
 
-    return [tickets.blp, threads.blp, routing.blp, calendars.blp, sla_policies.blp, surveys.blp]
+    return [
+        tickets.blp,
+        threads.blp,
+        email_intake.blp,
+        customer_portal.blp,
+        routing.blp,
+        calendars.blp,
+        sla_policies.blp,
+        surveys.blp,
+    ]
 
 
 def _handlers():

@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -70,6 +71,7 @@ def add_message(
     attachments: list[dict[str, Any]],
     max_bytes: int,
     now: datetime | None = None,
+    email_message_id: str | None = None,
 ) -> Message:
     """Append to the thread. An agent's public reply opens a new ticket; a customer's
     message brings a pending ticket back to open (it stops waiting on them)."""
@@ -87,6 +89,7 @@ def add_message(
             session, attachments, max_bytes=max_bytes, created_by=author_id
         ),
         created_at=now,
+        email_message_id=email_message_id,
     )
     session.add(message)
     if visibility == "public":
@@ -109,7 +112,9 @@ def reply(
     if data["visibility"] == "public" and not principal.has_role(SERVICE_AGENT, "admin"):
         # Reps follow their customers' tickets and leave notes; agents answer.
         raise ValidationFailed.field("visibility", "only service agents reply publicly")
-    return add_message(
+    message_id = uuid.uuid4()
+    domain = current_app.extensions["crm"].settings.extra["email_domain"]
+    message = add_message(
         session,
         ticket,
         visibility=data["visibility"],
@@ -118,7 +123,10 @@ def reply(
         body=data["body"],
         attachments=data.get("attachments") or [],
         max_bytes=max_bytes,
+        # Mail a notifier sends for this reply uses this id, so answers thread back.
+        email_message_id=f"<{message_id}@{domain}>" if data["visibility"] == "public" else None,
     )
+    return message
 
 
 def thread(session: Session, ticket_id: uuid.UUID, *, public_only: bool = False) -> list[Message]:

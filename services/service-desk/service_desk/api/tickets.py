@@ -7,7 +7,7 @@ from typing import Any
 
 from crm_shared.web import Blueprint, current_principal, db_session, idempotent
 
-from .. import satisfaction, sla, tickets
+from .. import customer_portal, satisfaction, sla, tickets
 from ..schemas.tickets import (
     CloseSchema,
     MergeSchema,
@@ -30,6 +30,7 @@ def detail(ticket_id: uuid.UUID) -> dict[str, Any]:
     [shown] = sla.presented(session, [ticket])
     shown["followers"] = tickets.followers_of(session, ticket.id)
     shown["history"] = tickets.history_of(session, ticket.id)
+    shown["customer_link"] = customer_portal.link_for(session, ticket)
     return shown
 
 

@@ -137,6 +137,7 @@ class TicketDetailSchema(TicketSchema):
     """A ticket with its followers and status history."""
 
     followers = fields.List(fields.UUID())
+    customer_link = fields.String()
     history = fields.List(fields.Nested(StatusChangeSchema))
 
 
