@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm_shared import outbox
@@ -232,16 +233,22 @@ def run_sla_job(db: Database, settings: Settings) -> int:
                 if kind is None or (ticket_id, clock.key, kind) in seen:
                     continue
                 assert policy is not None
-                _notify(session, by_id[ticket_id], policy, clock, kind, now)
-                published += 1
+                published += _notify(session, by_id[ticket_id], policy, clock, kind, now)
         session.commit()
     return published
 
 
 def _notify(
     session: Session, ticket: Ticket, policy: Policy, clock: Clock, kind: str, now: datetime
-) -> None:
-    session.add(SlaNotice(id=uuid.uuid4(), ticket_id=ticket.id, clock=clock.key, kind=kind, at=now))
+) -> int:
+    try:
+        # The unique notice row is the "once": a racing job's insert fails here.
+        with session.begin_nested():
+            session.add(
+                SlaNotice(id=uuid.uuid4(), ticket_id=ticket.id, clock=clock.key, kind=kind, at=now)
+            )
+    except IntegrityError:
+        return 0
     ref = session.get(CustomerRef, ticket.customer_id)
     data: dict[str, Any] = {
         "ticket_id": ticket.id,
@@ -263,6 +270,7 @@ def _notify(
     else:
         data["warned_at"] = now
         outbox.publish(session, "ticket.sla_warning", data, subject=ticket.id)
+    return 1
 
 
 def presented(
