@@ -113,22 +113,36 @@ def set_for_customer(
     ref.calendar_id = calendar_id
 
 
+# Built calendars by (id, last edit): each keeps its memo of days across
+# requests, and an edit makes a new key, so no answer is ever stale.
+_BUILT: dict[tuple[uuid.UUID, object], BusinessCalendar] = {}
+_BUILT_LIMIT = 256
+
+
 class CalendarCache:
-    """Calendars of one request, built once each."""
+    """Calendars of one request, looked up once each."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._built: dict[uuid.UUID | None, BusinessCalendar] = {}
+        self._found: dict[uuid.UUID | None, BusinessCalendar] = {}
 
     def get(self, calendar_id: uuid.UUID | None) -> BusinessCalendar:
         """The calendar with ``calendar_id``, or the default one (or always open)."""
-        if calendar_id not in self._built:
+        if calendar_id not in self._found:
             row = (
                 self.session.get(Calendar, calendar_id)
                 if calendar_id
                 else self.session.scalars(select(Calendar).where(Calendar.is_default)).first()
             )
-            self._built[calendar_id] = (
-                calendar_from_definition(row.definition) if row else ALWAYS_OPEN
-            )
-        return self._built[calendar_id]
+            self._found[calendar_id] = _built(row) if row else ALWAYS_OPEN
+        return self._found[calendar_id]
+
+
+def _built(row: Calendar) -> BusinessCalendar:
+    key = (row.id, row.updated_at)
+    calendar = _BUILT.get(key)
+    if calendar is None:
+        if len(_BUILT) >= _BUILT_LIMIT:
+            _BUILT.clear()
+        calendar = _BUILT[key] = calendar_from_definition(row.definition)
+    return calendar

@@ -9,10 +9,10 @@ Open hours are half-open intervals ``[start, end)`` of local time.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -104,6 +104,13 @@ class BusinessCalendar:
     extra_workdays: frozenset[date] = frozenset()
     extra_day_hours: DayHours | None = None
     _zone: ZoneInfo = field(init=False, repr=False, compare=False, hash=False)
+    # Per-calendar memo of each local day's open intervals, and running totals
+    # of open seconds per day from an origin, so long spans cost one subtraction.
+    _days: dict[date, tuple[tuple[float, float], ...]] = field(
+        init=False, repr=False, compare=False, hash=False
+    )
+    _totals: list[float] = field(init=False, repr=False, compare=False, hash=False)
+    _origin: list[int] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if len(self.week) != 7:
@@ -119,6 +126,9 @@ class BusinessCalendar:
         if not any(day.open_spans() for day in self.week) and not self.extra_workdays:
             raise CalendarError("week", "the calendar is never open")
         object.__setattr__(self, "_zone", zone)
+        object.__setattr__(self, "_days", {})
+        object.__setattr__(self, "_totals", [0.0])
+        object.__setattr__(self, "_origin", [0])
 
     def _hours_of(self, day: date) -> tuple[Span, ...]:
         if day in self.holidays:
@@ -131,7 +141,25 @@ class BusinessCalendar:
 
     def open_intervals(self, day: date) -> tuple[tuple[float, float], ...]:
         """The local ``day``'s open intervals as POSIX seconds (cached)."""
-        return _intervals(self, day)
+        found = self._days.get(day)
+        if found is None:
+            found = _intervals(self, day)
+            self._days[day] = found
+        return found
+
+    def _open_before(self, day: date) -> float:
+        """Open seconds from the origin day up to the start of ``day``."""
+        ordinal = day.toordinal()
+        if not self._totals[1:] or ordinal < self._origin[0]:
+            # (Re)start the running totals a year before the first day asked about.
+            self._origin[0] = ordinal - 366
+            self._totals[:] = [0.0]
+        index = ordinal - self._origin[0]
+        totals = self._totals
+        while len(totals) <= index:
+            current = date.fromordinal(self._origin[0] + len(totals) - 1)
+            totals.append(totals[-1] + sum(e - s for s, e in self.open_intervals(current)))
+        return totals[index]
 
     def local_date(self, instant: datetime) -> date:
         """The calendar's local date of ``instant``."""
@@ -174,26 +202,53 @@ class BusinessCalendar:
                         return _from_ts(finish - left)
                     left -= finish - s
                     ts = s
+            if step > 0:
+                # Jump over whole days with the running totals, then finish in that day.
+                day, left = self._skip_days(day + timedelta(days=1), left)
+                ts = float("-inf")
+                continue
             day += timedelta(days=step)
         raise ValueError("the calendar has no open hours within three years")
+
+    def _skip_days(self, day: date, left: float) -> tuple[date, float]:
+        """The day (from ``day`` on) in which ``left`` more open seconds run out,
+        and the seconds still to go at its start."""
+        base = self._open_before(day)
+        target = base + left
+        totals = self._totals
+        limit = day.toordinal() - self._origin[0] + SEARCH_DAYS
+        while totals[-1] < target and len(totals) < limit:
+            self._open_before(date.fromordinal(self._origin[0] + len(totals)))
+        if totals[-1] < target:
+            raise ValueError("the calendar has no open hours within three years")
+        index = bisect_left(totals, target) - 1
+        index = max(index, day.toordinal() - self._origin[0])
+        return date.fromordinal(self._origin[0] + index), target - totals[index]
 
     def minutes_between(self, start: datetime, end: datetime) -> float:
         """Business minutes from ``start`` to ``end`` (negative if ``end`` is earlier)."""
         a, b = _aware(start).timestamp(), _aware(end).timestamp()
         if b < a:
             return -self.minutes_between(end, start)
-        total = 0.0
-        day, last = self.local_date(start), self.local_date(end)
-        while day <= last:
-            for s, e in self.open_intervals(day):
-                lo, hi = max(s, a), min(e, b)
-                if hi > lo:
-                    total += hi - lo
-            day += timedelta(days=1)
+        first, last = self.local_date(start), self.local_date(end)
+        if first == last:
+            return _within(self.open_intervals(first), a, b) / 60
+        # Partial first and last days, whole days between from the running totals.
+        total = _within(self.open_intervals(first), a, b) + _within(self.open_intervals(last), a, b)
+        if (last - first).days > 1:
+            total += self._open_before(last) - self._open_before(first + timedelta(days=1))
         return total / 60
 
 
-@lru_cache(maxsize=65536)
+def _within(intervals: tuple[tuple[float, float], ...], a: float, b: float) -> float:
+    total = 0.0
+    for s, e in intervals:
+        lo, hi = max(s, a), min(e, b)
+        if hi > lo:
+            total += hi - lo
+    return total
+
+
 def _intervals(calendar: BusinessCalendar, day: date) -> tuple[tuple[float, float], ...]:
     zone = calendar._zone
     midnight = datetime.combine(day, time(0), tzinfo=zone)
