@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from crm_shared.events import Event, parse_time
 
-from .commands import remember_owner
 from .models import CustomerRef
+from .tickets import remember_owner
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Integer, String, Text, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from crm_shared.db import UTCDateTime, new_id, new_metadata, utcnow
@@ -30,6 +31,7 @@ class CustomerRef(Base):
     owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+    calendar_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class Ticket(Base):
@@ -41,9 +43,198 @@ class Ticket(Base):
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     subject: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    type: Mapped[str] = mapped_column(String(20), default="question")
+    priority: Mapped[str] = mapped_column(String(20), default="normal")
+    tier: Mapped[str | None] = mapped_column(String(40))
+    category: Mapped[str | None] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(20), default="api")
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    product_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    group_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     satisfaction: Mapped[int | None] = mapped_column(Integer)
+    rating_channel: Mapped[str | None] = mapped_column(String(20))
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opened_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StatusChange(Base):
+    """The ticket entered a status: the history SLA clocks are computed from."""
+
+    __tablename__ = "ticket_status_changes"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class Message(Base):
+    """One entry of a ticket's thread: a public reply or an internal note."""
+
+    __tablename__ = "ticket_messages"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), index=True)
+    visibility: Mapped[str] = mapped_column(String(10))  # public | internal
+    author_kind: Mapped[str] = mapped_column(String(10))  # agent | customer
+    author_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    body: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The RFC 822 Message-ID of mail this entry came in as (or goes out as).
+    email_message_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Follower(Base):
+    """A user who follows a ticket (the customer's owner does)."""
+
+    __tablename__ = "ticket_followers"
+
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, index=True)
+
+
+class Calendar(Base):
+    """A business calendar, as its definition (see rules.business_time)."""
+
+    __tablename__ = "business_calendars"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Policy(Base):
+    """SLA targets for tickets matching a priority, tier and customer (None: any)."""
+
+    __tablename__ = "sla_policies"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, default=100)
+    priority: Mapped[str | None] = mapped_column(String(20))
+    tier: Mapped[str | None] = mapped_column(String(40))
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    first_response_minutes: Mapped[int | None] = mapped_column(Integer)
+    next_response_minutes: Mapped[int | None] = mapped_column(Integer)
+    resolution_minutes: Mapped[int | None] = mapped_column(Integer)
+    warn_before_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    calendar_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("business_calendars.id"))
+    escalate_to: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SlaNotice(Base):
+    """A warning or breach already published for one clock of a ticket (once each)."""
+
+    __tablename__ = "sla_notices"
+    __table_args__ = (UniqueConstraint("ticket_id", "clock", "kind"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), index=True)
+    clock: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(10))  # warning | breached
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Survey(Base):
+    """A satisfaction survey sent on resolution: one answer, within its window."""
+
+    __tablename__ = "surveys"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Secret(Base):
+    """Keys this service signs links with, made once and shared by its processes."""
+
+    __tablename__ = "desk_secrets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class SupportGroup(Base):
+    """A team of agents (by product or region) with its routing strategy and cap."""
+
+    __tablename__ = "support_groups"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    strategy: Mapped[str] = mapped_column(String(20), default="round_robin")
+    cap_per_agent: Mapped[int | None] = mapped_column(Integer)
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    calendar_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("business_calendars.id"))
+
+
+class GroupAgent(Base):
+    """An agent's membership of a group: skills and whether they take tickets now."""
+
+    __tablename__ = "group_agents"
+
+    group_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("support_groups.id"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, index=True)
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    available: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RoutingRuleRow(Base):
+    """A routing rule: conditions on a ticket (None: any) and the group it goes to."""
+
+    __tablename__ = "routing_rules"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    position: Mapped[int] = mapped_column(Integer, default=100)
+    group_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("support_groups.id"))
+    category: Mapped[str | None] = mapped_column(String(100))
+    priority: Mapped[str | None] = mapped_column(String(20))
+    tier: Mapped[str | None] = mapped_column(String(40))
+    channel: Mapped[str | None] = mapped_column(String(20))
+    product_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Assignment(Base):
+    """Who a ticket was given to, when, by whom and why (routing or a person)."""
+
+    __tablename__ = "ticket_assignments"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), index=True)
+    group_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ContactRef(Base):
+    """A customer's contact as the service desk knows it: how inbound mail finds its
+    customer. Kept by agents (and learned from tickets opened for a contact)."""
+
+    __tablename__ = "contact_refs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    name: Mapped[str | None] = mapped_column(String(200))

@@ -5,25 +5,70 @@ from typing import Any
 from flask import Flask
 
 from crm_shared.config import DEFAULT_PORTS, Env, service_url
-from crm_shared.service import ServiceSpec
+from crm_shared.service import Job, ServiceSpec
 
 from .models import metadata
 
 
 def _settings(env: Env) -> dict[str, Any]:
-    return {"customers_url": service_url(env, "customers")}
+    return {
+        "customers_url": service_url(env, "customers"),
+        # Links handed to customers (surveys) are built on the gateway's public URL.
+        "public_base_url": env.url(
+            "CRM_PUBLIC_BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https")
+        ),
+        "reopen_days": env.int("CRM_SERVICE_DESK_REOPEN_DAYS", 7, min=0, max=365),
+        "survey_days": env.int("CRM_SERVICE_DESK_SURVEY_DAYS", 14, min=1, max=365),
+        "link_secret": env.str("CRM_SERVICE_DESK_LINK_SECRET", None),
+        "max_attachment_bytes": env.int(
+            "CRM_SERVICE_DESK_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024, min=1024
+        ),
+        "max_email_bytes": env.int("CRM_SERVICE_DESK_MAX_EMAIL_BYTES", 10 * 1024 * 1024, min=1024),
+        # Message-IDs of mail about tickets end in this domain (loops are recognised by it).
+        "email_domain": env.str("CRM_SERVICE_DESK_EMAIL_DOMAIN", "desk.crm.invalid"),
+        "portal_replies_per_minute": env.int(
+            "CRM_SERVICE_DESK_PORTAL_REPLIES_PER_MINUTE", 10, min=1, max=1000
+        ),
+        "max_message_bytes": env.int(
+            "CRM_SERVICE_DESK_MAX_MESSAGE_BYTES", 8 * 1024 * 1024, min=1024
+        ),
+    }
 
 
 def _blueprints():  # imported late: routes pull in the whole app
-    from .api import blp
+    from .api import (
+        calendars,
+        customer_portal,
+        email_intake,
+        routing,
+        sla_policies,
+        surveys,
+        threads,
+        tickets,
+    )
 
-    return [blp]
+    return [
+        tickets.blp,
+        threads.blp,
+        email_intake.blp,
+        customer_portal.blp,
+        routing.blp,
+        calendars.blp,
+        sla_policies.blp,
+        surveys.blp,
+    ]
 
 
 def _handlers():
     from .handlers import HANDLERS
 
     return HANDLERS
+
+
+def _jobs():
+    from .sla import run_sla_job
+
+    return [Job("sla-clocks", 60, run_sla_job)]
 
 
 def _init_app(app: Flask) -> None:
@@ -41,8 +86,17 @@ SERVICE = ServiceSpec(
     metadata=metadata,
     blueprints=_blueprints,
     handlers=_handlers,
+    jobs=_jobs,
     port=DEFAULT_PORTS["service-desk"],
     extra_settings=_settings,
     init_app=_init_app,
-    publishes=("ticket.opened", "ticket.closed"),
+    publishes=(
+        "ticket.opened",
+        "ticket.assigned",
+        "ticket.closed",
+        "ticket.rated",
+        "ticket.survey_sent",
+        "ticket.sla_warning",
+        "ticket.sla_breached",
+    ),
 )

@@ -1,0 +1,1 @@
+"""HTTP routes of the service desk, one module per capability."""

@@ -1,0 +1,148 @@
+"""Business calendars over the database: kept as definitions, edited by admins."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from crm_shared.db import utcnow
+from crm_shared.errors import NotFound, ValidationFailed
+
+from .models import Calendar, CustomerRef
+from .rules.business_time import (
+    BusinessCalendar,
+    CalendarError,
+    calendar_from_definition,
+    definition_of,
+)
+from .rules.public_holidays import year_of_holidays
+
+# Used when no calendar is set anywhere: round the clock, every day.
+ALWAYS_OPEN = calendar_from_definition(
+    {
+        "timezone": "UTC",
+        "week": {d: {"hours": [["00:00", "24:00"]]} for d in ("mon", "tue", "wed", "thu", "fri")}
+        | {d: {"hours": [["00:00", "24:00"]]} for d in ("sat", "sun")},
+    }
+)
+
+
+def checked(definition: dict[str, Any]) -> BusinessCalendar:
+    """The calendar a definition describes; 422 naming the field otherwise."""
+    try:
+        return calendar_from_definition(definition)
+    except CalendarError as exc:
+        raise ValidationFailed.field(exc.field, exc.message) from exc
+
+
+def with_holidays(definition: dict[str, Any], country: str, years: list[int]) -> dict[str, Any]:
+    """``definition`` with the public holidays and make-up working days of ``country``."""
+    holidays, workdays = (
+        set(definition.get("holidays") or []),
+        set(definition.get("extra_workdays") or []),
+    )
+    for year in years:
+        try:
+            found = year_of_holidays(country, year)
+        except ValueError as exc:
+            raise ValidationFailed.field("country", str(exc)) from exc
+        holidays |= {d.isoformat() for d in found.holidays}
+        workdays |= {d.isoformat() for d in found.extra_workdays}
+    return {**definition, "holidays": sorted(holidays), "extra_workdays": sorted(workdays)}
+
+
+def create(session: Session, data: dict[str, Any]) -> Calendar:
+    """Keep a new calendar (seeded with a country's holidays when asked)."""
+    definition = data["definition"]
+    if data.get("country"):
+        definition = with_holidays(definition, data["country"], data.get("years") or [])
+    normal = definition_of(checked(definition))
+    calendar = Calendar(
+        id=uuid.uuid4(),
+        name=data["name"],
+        definition=normal,
+        is_default=bool(data.get("is_default")),
+        updated_at=utcnow(),
+    )
+    if calendar.is_default:
+        session.execute(update(Calendar).values(is_default=False))
+    session.add(calendar)
+    return calendar
+
+
+def get(session: Session, calendar_id: uuid.UUID) -> Calendar:
+    """A calendar; 404 otherwise."""
+    calendar = session.get(Calendar, calendar_id)
+    if calendar is None:
+        raise NotFound("no such calendar")
+    return calendar
+
+
+def replace(session: Session, calendar_id: uuid.UUID, data: dict[str, Any]) -> Calendar:
+    """Change a calendar; clocks read it afresh, so every ticket's answer follows."""
+    calendar = get(session, calendar_id)
+    definition = data["definition"]
+    if data.get("country"):
+        definition = with_holidays(definition, data["country"], data.get("years") or [])
+    calendar.definition = definition_of(checked(definition))
+    calendar.name = data["name"]
+    if data.get("is_default"):
+        session.execute(update(Calendar).values(is_default=False))
+        calendar.is_default = True
+    calendar.updated_at = utcnow()
+    return calendar
+
+
+def list_all(session: Session) -> list[Calendar]:
+    """Every calendar, by name."""
+    return list(session.scalars(select(Calendar).order_by(Calendar.name, Calendar.id)))
+
+
+def set_for_customer(
+    session: Session, customer_id: uuid.UUID, calendar_id: uuid.UUID | None
+) -> None:
+    """Serve a customer on its own calendar (None: back to the policy's or the default)."""
+    if calendar_id is not None and session.get(Calendar, calendar_id) is None:
+        raise ValidationFailed.field("calendar_id", "no such calendar")
+    ref = session.get(CustomerRef, customer_id)
+    if ref is None:
+        raise NotFound("no such customer")
+    ref.calendar_id = calendar_id
+
+
+# Built calendars by (id, last edit): each keeps its memo of days across
+# requests, and an edit makes a new key, so no answer is ever stale.
+_BUILT: dict[tuple[uuid.UUID, object], BusinessCalendar] = {}
+_BUILT_LIMIT = 256
+
+
+class CalendarCache:
+    """Calendars of one request, looked up once each."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._found: dict[uuid.UUID | None, BusinessCalendar] = {}
+
+    def get(self, calendar_id: uuid.UUID | None) -> BusinessCalendar:
+        """The calendar with ``calendar_id``, or the default one (or always open)."""
+        if calendar_id not in self._found:
+            row = (
+                self.session.get(Calendar, calendar_id)
+                if calendar_id
+                else self.session.scalars(select(Calendar).where(Calendar.is_default)).first()
+            )
+            self._found[calendar_id] = _built(row) if row else ALWAYS_OPEN
+        return self._found[calendar_id]
+
+
+def _built(row: Calendar) -> BusinessCalendar:
+    key = (row.id, row.updated_at)
+    calendar = _BUILT.get(key)
+    if calendar is None:
+        if len(_BUILT) >= _BUILT_LIMIT:
+            _BUILT.clear()
+        calendar = _BUILT[key] = calendar_from_definition(row.definition)
+    return calendar

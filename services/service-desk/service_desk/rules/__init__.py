@@ -1,0 +1,1 @@
+"""The service desk's business rules: plain Python, one module per concept."""

@@ -1,0 +1,1 @@
+"""Marshmallow schemas of the service desk, the same modules as api/."""

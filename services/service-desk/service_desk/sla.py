@@ -1,0 +1,285 @@
+"""SLA over the database: policies, each ticket's clocks on read, and the SLA job."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crm_shared import outbox
+from crm_shared.config import Settings
+from crm_shared.db import Database, utcnow
+from crm_shared.errors import NotFound, ValidationFailed
+
+from .calendars import CalendarCache
+from .models import (
+    Calendar,
+    CustomerRef,
+    Message,
+    Policy,
+    SlaNotice,
+    StatusChange,
+    SupportGroup,
+    Ticket,
+)
+from .rules.sla_clocks import (
+    Clock,
+    PublicMessage,
+    Targets,
+    compute_clocks,
+    needs_warning,
+)
+from .rules.sla_clocks import StatusChange as Change
+from .rules.sla_policies import PolicyMatch, choose_policy
+
+log = logging.getLogger(__name__)
+
+POLICY_FIELDS = (
+    "name",
+    "position",
+    "priority",
+    "tier",
+    "customer_id",
+    "first_response_minutes",
+    "next_response_minutes",
+    "resolution_minutes",
+    "warn_before_minutes",
+    "calendar_id",
+    "escalate_to",
+    "active",
+)
+
+
+def _check_calendar(session: Session, data: dict[str, Any]) -> None:
+    if data.get("calendar_id") and session.get(Calendar, data["calendar_id"]) is None:
+        raise ValidationFailed.field("calendar_id", "no such calendar")
+
+
+def create_policy(session: Session, data: dict[str, Any]) -> Policy:
+    """Keep a new SLA policy."""
+    _check_calendar(session, data)
+    values = {k: data[k] for k in POLICY_FIELDS if k in data}
+    values["escalate_to"] = [str(u) for u in values.get("escalate_to") or []]
+    policy = Policy(id=uuid.uuid4(), **values)
+    session.add(policy)
+    return policy
+
+
+def update_policy(session: Session, policy_id: uuid.UUID, data: dict[str, Any]) -> Policy:
+    """Change an SLA policy; clocks follow on their next read."""
+    policy = session.get(Policy, policy_id)
+    if policy is None:
+        raise NotFound("no such SLA policy")
+    _check_calendar(session, data)
+    for name in POLICY_FIELDS:
+        if name in data:
+            setattr(policy, name, data[name])
+    policy.escalate_to = [str(u) for u in policy.escalate_to or []]
+    return policy
+
+
+def list_policies(session: Session) -> list[Policy]:
+    """Every policy in the order they are tried."""
+    return list(session.scalars(select(Policy).order_by(Policy.position, Policy.id)))
+
+
+class SlaReader:
+    """Computes clocks for many tickets with a few queries (one per table)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.policies = {p.id: p for p in list_policies(session) if p.active}
+        self.matches = [
+            PolicyMatch(p.id, p.position, p.priority, p.tier, p.customer_id)
+            for p in self.policies.values()
+        ]
+        self.calendars = CalendarCache(session)
+        self.group_calendars: dict[uuid.UUID, uuid.UUID | None] = {
+            group_id: calendar_id
+            for group_id, calendar_id in session.execute(
+                select(SupportGroup.id, SupportGroup.calendar_id)
+            )
+        }
+
+    def policy_for(self, ticket: Ticket) -> Policy | None:
+        """The first policy matching the ticket, or None."""
+        chosen = choose_policy(self.matches, ticket.priority, ticket.tier, ticket.customer_id)
+        return self.policies.get(chosen) if chosen else None
+
+    def clocks_for(
+        self, tickets: Sequence[Ticket], now: datetime
+    ) -> dict[uuid.UUID, tuple[Policy | None, list[Clock]]]:
+        """Each ticket's policy and clocks at ``now``."""
+        ids = [t.id for t in tickets]
+        history: dict[uuid.UUID, list[Change]] = defaultdict(list)
+        messages: dict[uuid.UUID, list[PublicMessage]] = defaultdict(list)
+        customer_calendars: dict[uuid.UUID, uuid.UUID | None] = {}
+        for chunk in _chunks(ids):
+            for row in self.session.execute(
+                select(StatusChange.ticket_id, StatusChange.at, StatusChange.status).where(
+                    StatusChange.ticket_id.in_(chunk)
+                )
+            ):
+                history[row.ticket_id].append(Change(row.at, row.status))
+            for row in self.session.execute(
+                select(Message.ticket_id, Message.created_at, Message.author_kind).where(
+                    Message.ticket_id.in_(chunk), Message.visibility == "public"
+                )
+            ):
+                messages[row.ticket_id].append(
+                    PublicMessage(row.created_at, row.author_kind == "agent")
+                )
+        customers = {t.customer_id for t in tickets}
+        for chunk in _chunks(list(customers)):
+            for ref_id, calendar_id in self.session.execute(
+                select(CustomerRef.id, CustomerRef.calendar_id).where(CustomerRef.id.in_(chunk))
+            ):
+                customer_calendars[ref_id] = calendar_id
+        result: dict[uuid.UUID, tuple[Policy | None, list[Clock]]] = {}
+        for ticket in tickets:
+            policy = self.policy_for(ticket)
+            if policy is None:
+                result[ticket.id] = (None, [])
+                continue
+            # The customer's own calendar first, then the group's, then the policy's.
+            calendar_id = (
+                customer_calendars.get(ticket.customer_id)
+                or (self.group_calendars.get(ticket.group_id) if ticket.group_id else None)
+                or policy.calendar_id
+            )
+            clocks = compute_clocks(
+                opened_at=ticket.opened_at,
+                history=history[ticket.id],
+                messages=messages[ticket.id],
+                targets=Targets(
+                    policy.first_response_minutes,
+                    policy.next_response_minutes,
+                    policy.resolution_minutes,
+                ),
+                calendar=self.calendars.get(calendar_id),
+                now=now,
+            )
+            result[ticket.id] = (policy, clocks)
+        return result
+
+
+def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
+    return [values[i : i + size] for i in range(0, len(values), size)] or [[]]
+
+
+def sla_view(policy: Policy | None, clocks: list[Clock]) -> dict[str, Any]:
+    """The SLA part of a ticket as the API shows it."""
+    return {
+        "policy_id": policy.id if policy else None,
+        "policy_name": policy.name if policy else None,
+        "clocks": [
+            {
+                "name": c.name,
+                "key": c.key,
+                "target_minutes": c.target_minutes,
+                "started_at": c.started_at,
+                "due_at": c.due_at,
+                "elapsed_minutes": c.elapsed_minutes,
+                "remaining_minutes": c.remaining_minutes,
+                "state": c.state,
+                "stopped_at": c.stopped_at,
+            }
+            for c in clocks
+        ],
+    }
+
+
+def run_sla_job(db: Database, settings: Settings) -> int:
+    """Publish ``ticket.sla_warning`` / ``ticket.sla_breached`` once per clock; escalate.
+
+    Returns how many notices were published. Notices are unique per (ticket,
+    clock, kind) in the table, so a second run (or a racing worker) adds none.
+    """
+    now = utcnow()
+    published = 0
+    with db.session() as session:
+        tickets = list(
+            session.scalars(select(Ticket).where(Ticket.status.in_(("new", "open", "pending"))))
+        )
+        seen = (
+            {
+                (n.ticket_id, n.clock, n.kind)
+                for n in session.scalars(
+                    select(SlaNotice).where(SlaNotice.ticket_id.in_([t.id for t in tickets]))
+                )
+            }
+            if tickets
+            else set()
+        )
+        reader = SlaReader(session)
+        by_id = {t.id: t for t in tickets}
+        for ticket_id, (policy, clocks) in reader.clocks_for(tickets, now).items():
+            assert policy is not None or not clocks
+            for clock in clocks:
+                kind = (
+                    "breached"
+                    if clock.state == "breached"
+                    else "warning"
+                    if policy and needs_warning(clock, policy.warn_before_minutes)
+                    else None
+                )
+                if kind is None or (ticket_id, clock.key, kind) in seen:
+                    continue
+                assert policy is not None
+                published += _notify(session, by_id[ticket_id], policy, clock, kind, now)
+        session.commit()
+    return published
+
+
+def _notify(
+    session: Session, ticket: Ticket, policy: Policy, clock: Clock, kind: str, now: datetime
+) -> int:
+    try:
+        # The unique notice row is the "once": a racing job's insert fails here.
+        with session.begin_nested():
+            session.add(
+                SlaNotice(id=uuid.uuid4(), ticket_id=ticket.id, clock=clock.key, kind=kind, at=now)
+            )
+    except IntegrityError:
+        return 0
+    ref = session.get(CustomerRef, ticket.customer_id)
+    data: dict[str, Any] = {
+        "ticket_id": ticket.id,
+        "customer_id": ticket.customer_id,
+        "customer_owner_id": ref.owner_id if ref else None,
+        "assignee_id": ticket.assignee_id,
+        "policy_id": policy.id,
+        "clock": clock.name,
+        "clock_key": clock.key,
+        "priority": ticket.priority,
+        "due_at": clock.due_at,
+        "remaining_minutes": clock.remaining_minutes,
+    }
+    if kind == "breached":
+        data["breached_at"] = clock.due_at
+        # Escalation per policy: the named users are told, nearest first.
+        data["escalate_to"] = [str(u) for u in policy.escalate_to or []]
+        outbox.publish(session, "ticket.sla_breached", data, subject=ticket.id)
+    else:
+        data["warned_at"] = now
+        outbox.publish(session, "ticket.sla_warning", data, subject=ticket.id)
+    return 1
+
+
+def presented(
+    session: Session, tickets: Sequence[Ticket], now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Tickets as dictionaries with their SLA (policy and clocks) computed now."""
+    clocks = SlaReader(session).clocks_for(tickets, now or utcnow())
+    columns = [c.key for c in Ticket.__table__.columns]
+    return [
+        {name: getattr(t, name) for name in columns} | {"sla": sla_view(*clocks[t.id])}
+        for t in tickets
+    ]
