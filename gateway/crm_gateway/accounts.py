@@ -37,6 +37,7 @@ def _user_event(user: User) -> dict[str, Any]:
         "roles": sorted(user.roles),
         "team_id": user.team_id,
         "active": user.active,
+        "tokens_valid_after": user.tokens_valid_after,
     }
 
 
@@ -102,6 +103,7 @@ def update_user(
     admin_fields = {"roles", "team_id", "active", "display_name", "email"}
     if not principal.is_admin and (admin_fields & data.keys() or user.id != principal.id):
         raise Forbidden("only an admin may change this")
+    before = (user.active, sorted(user.roles), user.team_id)
     if "password" in data:
         problem = password_problem(data["password"], user.username)
         if problem:
@@ -118,19 +120,14 @@ def update_user(
         if name in data:
             setattr(user, name, data[name])
     user.updated_at = utcnow()
-    if admin_fields & data.keys():
+    revoke = "password" in data or before != (user.active, sorted(user.roles), user.team_id)
+    if revoke:
+        # Every token issued so far carries the old rights (or was got with
+        # the old password): refuse them all from now on, everywhere.
+        user.tokens_valid_after = user.updated_at
+    if revoke or admin_fields & data.keys():
         outbox.publish(session, "user.updated", _user_event(user), subject=user.id)
     return user
-
-
-def create_team(session: Session, name: str) -> Team:
-    """Create a team."""
-    name = name.strip()
-    if session.scalar(select(Team.id).where(Team.name == name)) is not None:
-        raise Conflict("team name is taken", errors=[{"field": "name", "message": "is taken"}])
-    team = Team(id=uuid.uuid4(), name=name, created_at=utcnow())
-    session.add(team)
-    return team
 
 
 def authenticate(
@@ -185,7 +182,9 @@ def token_claims(user: User, *, issuer: str, audience: str, ttl: int) -> dict[st
         "team_id": str(user.team_id) if user.team_id else None,
         "iss": issuer,
         "aud": audience,
-        "iat": now,
+        # Sub-second, so a token issued right after a revocation (in the same
+        # second) is not mistaken for one issued before it.
+        "iat": now.timestamp(),
         "exp": now + timedelta(seconds=ttl),
         "jti": uuid.uuid4().hex,
     }

@@ -20,12 +20,14 @@ from crm_shared.web import (
 )
 
 from . import accounts
+from . import teams as team_cases
 from .models import Team, User
 from .schemas import (
     JwksSchema,
     MeSchema,
     TeamInSchema,
     TeamListSchema,
+    TeamPatchSchema,
     TeamSchema,
     TokenRequestSchema,
     TokenSchema,
@@ -139,8 +141,17 @@ def update_user(data: dict[str, Any], user_id: uuid.UUID) -> User:
 @teams.arguments(TeamInSchema)
 @teams.response(201, TeamSchema)
 def create_team(data: dict[str, Any]) -> Team:
-    """Create a team (admins)."""
-    return accounts.create_team(db_session(), data["name"])
+    """Create a team (admins), optionally with its manager and parent team."""
+    return team_cases.create_team(db_session(), data)
+
+
+@teams.patch("/<uuid:team_id>")
+@require_roles(ADMIN)
+@teams.arguments(TeamPatchSchema)
+@teams.response(200, TeamSchema)
+def update_team(data: dict[str, Any], team_id: uuid.UUID) -> Team:
+    """Rename a team or set its manager or parent team (admins); a cycle is 422."""
+    return team_cases.update_team(db_session(), team_id, data)
 
 
 @teams.get("")

@@ -28,7 +28,12 @@ class Team(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    # A user id, checked by the use case: a foreign key here would make
+    # users and teams refer to each other, which SQLite cannot migrate.
+    manager_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("teams.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class User(Base):
@@ -44,6 +49,8 @@ class User(Base):
     roles: Mapped[list[str]] = mapped_column(JSONType, default=list)
     team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("teams.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Access tokens issued before this instant are refused everywhere.
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -90,17 +90,36 @@ class UserListSchema(StrictSchema):
 
 
 class TeamInSchema(StrictSchema):
-    """A new team."""
+    """A new team, optionally with its manager and the team above it."""
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    manager_id = fields.UUID(
+        load_default=None, allow_none=True, metadata={"description": "the managing user"}
+    )
+    parent_id = fields.UUID(
+        load_default=None, allow_none=True, metadata={"description": "the team above"}
+    )
+
+
+class TeamPatchSchema(StrictSchema):
+    """Changes to a team; only the fields given change."""
+
+    name = fields.String(validate=validate.Length(min=1, max=100))
+    manager_id = fields.UUID(allow_none=True, metadata={"description": "the managing user"})
+    parent_id = fields.UUID(
+        allow_none=True, metadata={"description": "the team above; no cycles allowed"}
+    )
 
 
 class TeamSchema(StrictSchema):
-    """A team."""
+    """A team and its place in the org tree."""
 
     id = fields.UUID()
     name = fields.String()
+    manager_id = fields.UUID(allow_none=True)
+    parent_id = fields.UUID(allow_none=True)
     created_at = fields.DateTime()
+    updated_at = fields.DateTime()
 
 
 class TeamListSchema(StrictSchema):

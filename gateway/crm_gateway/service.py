@@ -108,5 +108,7 @@ SERVICE = ServiceSpec(
     init_app=_init_app,
     jobs=_jobs,
     bootstrap=_bootstrap,
-    publishes=("user.created", "user.updated"),
+    publishes=("user.created", "user.updated", "team.created", "team.updated"),
+    # The gateway owns users and teams; it keeps no copy of its own events.
+    keeps_directory=False,
 )
