@@ -38,8 +38,9 @@ def _settings(env: Env) -> dict[str, Any]:
 
 def _blueprints():  # imported late: routes pull in the whole app
     from .api import auth, teams, users
+    from .approvals_inbox import inbox
 
-    return [auth, users, teams]
+    return [auth, users, teams, inbox]
 
 
 def _init_app(app: Flask) -> None:

@@ -66,6 +66,9 @@ class ServiceSpec:
         # sees them and no service has to register them itself.
         if self.keeps_directory:
             object.__setattr__(self, "handlers", _with_directory(self.handlers))
+    # Serves the shared approvals API (crm_shared.approvals) at
+    # /api/v1/<name>/approvals; the gateway's inbox asks every such service.
+    approvals: bool = False
 
     @property
     def migrations(self) -> str:

@@ -147,3 +147,5 @@ directory_teams = Table(
     Column("parent_id", Uuid, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+# Approval tables join the platform metadata (imported last: they build on it).
+from .approvals import tables as _approval_tables  # noqa: E402, F401

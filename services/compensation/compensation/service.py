@@ -42,6 +42,7 @@ SERVICE = ServiceSpec(
     port=DEFAULT_PORTS["compensation"],
     extra_settings=_settings,
     bootstrap=_bootstrap,
+    approvals=True,
     publishes=(
         "target.approved",
         "performance.calculated",

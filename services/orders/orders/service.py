@@ -26,5 +26,6 @@ SERVICE = ServiceSpec(
     blueprints=_blueprints,
     handlers=_handlers,
     port=DEFAULT_PORTS["orders"],
-    publishes=("order.created", "payment.received"),
+    publishes=("order.created", "payment.received", "approval.requested", "approval.decided"),
+    approvals=True,
 )
