@@ -60,7 +60,11 @@ def _payout_closed(status: str) -> Any:
     return callback
 
 
-APPROVALS = Approvals("compensation", directory=SqlDirectory)
+def _directory(session: Session) -> SqlDirectory:
+    return SqlDirectory(session)
+
+
+APPROVALS = Approvals("compensation", directory=_directory)
 APPROVALS.register(
     DocumentKind(
         TARGET,

@@ -86,7 +86,9 @@ def _avg(ratings: list[int]) -> Decimal | None:
     return (Decimal(total) / Decimal(count)).quantize(Decimal("0.01")) if count else None
 
 
-def close(session: Session, principal: Principal, month: str, default_currency: str) -> dict[str, Any]:
+def close(
+    session: Session, principal: Principal, month: str, default_currency: str
+) -> dict[str, Any]:
     """Close ``month``: write true-up lines, lock it, publish ``performance.calculated`` per rep.
 
     Events for a closed month land afterwards in the month they arrive in, as
@@ -112,7 +114,9 @@ def close(session: Session, principal: Principal, month: str, default_currency: 
         figures = actuals.get(owner)
         accelerated = True
         if card is not None:
-            accelerated = gate_met(card, {"avg_satisfaction": _avg(figures["ratings"]) if figures else None})
+            accelerated = gate_met(
+                card, {"avg_satisfaction": _avg(figures["ratings"]) if figures else None}
+            )
         if ledger.true_up(session, owner, team, month, currency, accelerated) is not None:
             true_ups += 1
         session.flush()
@@ -123,10 +127,16 @@ def close(session: Session, principal: Principal, month: str, default_currency: 
         session.add(current)
     current.status, current.closed_at, current.closed_by = "closed", now, principal.id
     for owner, figures in actuals.items():
-        currencies = set(figures["won"]) | set(figures["collected"]) | {
-            c for (o, c) in commission if o == owner
-        }
-        headline = next(iter(sorted(currencies)), default_currency) if len(currencies) == 1 else default_currency
+        currencies = (
+            set(figures["won"])
+            | set(figures["collected"])
+            | {c for (o, c) in commission if o == owner}
+        )
+        headline = (
+            next(iter(sorted(currencies)), default_currency)
+            if len(currencies) == 1
+            else default_currency
+        )
         outbox.publish(
             session,
             "performance.calculated",
@@ -145,7 +155,9 @@ def close(session: Session, principal: Principal, month: str, default_currency: 
                 "avg_satisfaction": None
                 if _avg(figures["ratings"]) is None
                 else str(_avg(figures["ratings"])),
-                "commission": format_amount(commission.get((owner, headline), Decimal(0)), headline),
+                "commission": format_amount(
+                    commission.get((owner, headline), Decimal(0)), headline
+                ),
                 "calculated_at": now.isoformat(),
             },
             subject=str(owner),

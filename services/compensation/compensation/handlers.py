@@ -83,7 +83,7 @@ def _line_amount(line: dict[str, str]) -> str:
 
 
 def on_payment_received(session: Session, event: Event) -> None:
-    """Cash collected counts for the order's owner in the month it arrived, and accrues commission."""
+    """Cash collected counts for the order's owner in its month, and accrues commission."""
     data = event.data
     payment = uid(data["payment_id"])
     owner = uid(data["owner_id"])
@@ -141,7 +141,8 @@ def on_payment_refunded(session: Session, event: Event) -> None:
     )
     if fact is None:
         return
-    original = find(session, COLLECTED, uid(data["payment_id"])) if data.get("payment_id") else None
+    paid_id = uid(data.get("payment_id"))
+    original = find(session, COLLECTED, paid_id) if paid_id else None
     ledger.book(
         session,
         kind="clawback",

@@ -65,7 +65,9 @@ def _exists(session: Session, kind: str, ref_id: uuid.UUID, owner_id: uuid.UUID)
     return (
         session.scalar(
             select(LedgerLine.id).where(
-                LedgerLine.kind == kind, LedgerLine.ref_id == ref_id, LedgerLine.owner_id == owner_id
+                LedgerLine.kind == kind,
+                LedgerLine.ref_id == ref_id,
+                LedgerLine.owner_id == owner_id,
             )
         )
         is not None
@@ -101,7 +103,10 @@ def book(
     places = minor_units(currency)
     deal = session.get(Deal, opportunity_id) if opportunity_id else None
     factor = product_factor(
-        [(line.get("sku"), Decimal(str(line.get("amount") or 0))) for line in (deal.lines if deal else [])],
+        [
+            (line.get("sku"), Decimal(str(line.get("amount") or 0)))
+            for line in (deal.lines if deal else [])
+        ],
         rule,
     )
     shares = shares_of(deal, owner_id)
@@ -124,7 +129,9 @@ def book(
             base = Decimal(0)
         else:
             before = booked_base(session, rep, period, currency)
-            levels = targeting.effective_levels(session, "user", rep, period, BASE_METRIC[plan.base])
+            levels = targeting.effective_levels(
+                session, "user", rep, period, BASE_METRIC[plan.base]
+            )
             goal = levels.target if levels else None
             value = marginal_commission(before, base, goal, rule, places)
         line = LedgerLine(
@@ -178,7 +185,10 @@ def true_up(
     base = booked_base(session, owner_id, period, currency)
     levels = targeting.effective_levels(session, "user", owner_id, period, BASE_METRIC[plan.base])
     expected = period_commission(
-        base, levels.target if levels else None, plans.to_rule(plan), minor_units(currency),
+        base,
+        levels.target if levels else None,
+        plans.to_rule(plan),
+        minor_units(currency),
         accelerated=accelerated,
     )
     difference = expected - booked_amount(session, owner_id, period, currency)

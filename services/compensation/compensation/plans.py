@@ -36,7 +36,8 @@ def to_rule(plan: CommissionPlan | dict[str, Any]) -> Plan:
         for t in data["tiers"]
     )
     rates = tuple(
-        (str(r["sku_prefix"]), Decimal(str(r["multiplier"]))) for r in data.get("product_rates") or []
+        (str(r["sku_prefix"]), Decimal(str(r["multiplier"])))
+        for r in data.get("product_rates") or []
     )
     cap = data.get("cap")
     return Plan(data["base"], tiers, Decimal(str(cap)) if cap is not None else None, rates)
@@ -79,6 +80,11 @@ def validate(data: dict[str, Any]) -> None:
     errors = [
         {"field": field, "message": message} for field, message in tier_errors(to_rule(data).tiers)
     ]
+    for i, rate in enumerate(data.get("product_rates") or []):
+        if not 0 <= Decimal(str(rate["multiplier"])) <= 10:
+            errors.append({"field": f"product_rates.{i}.multiplier", "message": "must be 0 to 10"})
+    if data.get("cap") is not None and Decimal(str(data["cap"])) < 0:
+        errors.append({"field": "cap", "message": "must not be negative"})
     card = scorecard_of(data)
     if card is not None:
         errors += [

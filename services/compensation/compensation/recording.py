@@ -36,7 +36,9 @@ def uid(value: str | uuid.UUID | None) -> uuid.UUID | None:
 def find(session: Session, kind: str, ref_id: uuid.UUID) -> PerformanceFact | None:
     """The fact already recorded for this deal, payment, refund, lead, customer or ticket."""
     return session.scalar(
-        select(PerformanceFact).where(PerformanceFact.kind == kind, PerformanceFact.ref_id == ref_id)
+        select(PerformanceFact).where(
+            PerformanceFact.kind == kind, PerformanceFact.ref_id == ref_id
+        )
     )
 
 

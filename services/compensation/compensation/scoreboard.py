@@ -46,11 +46,14 @@ def known_team(session: Session, user_id: uuid.UUID) -> uuid.UUID | None:
 
 def check_subject(session: Session, principal: Principal, owner: uuid.UUID) -> None:
     """404 for anyone outside the caller's scope, never zeros that confirm nothing."""
-    if principal.scope is Scope.ALL or owner == principal.id:
+    if principal.scope is Scope.ALL or principal.has_role("finance") or owner == principal.id:
         return
-    if principal.scope is Scope.TEAM and principal.team_id is not None:
-        if known_team(session, owner) == principal.team_id:
-            return
+    if (
+        principal.scope is Scope.TEAM
+        and principal.team_id is not None
+        and known_team(session, owner) == principal.team_id
+    ):
+        return
     raise NotFound("no performance visible for that person")
 
 
@@ -154,7 +157,9 @@ def performance(
                 "challenge_achievement": reached.get("challenge"),
             }
         )
-    team_for_plan = subject if kind == "team" else (known_team(session, subject) if subject else None)
+    team_for_plan = (
+        subject if kind == "team" else (known_team(session, subject) if subject else None)
+    )
     plan = plans.plan_for(session, team_for_plan, headline)
     card = plans.scorecard_of(plan) if plan else None
     return {

@@ -40,9 +40,12 @@ def check_owner(session: Session, principal: Principal, owner: uuid.UUID) -> Non
     """A rep sees their own statement, a manager their team's, finance and admins all; else 404."""
     if principal.scope is Scope.ALL or principal.has_role("finance") or owner == principal.id:
         return
-    if principal.scope is Scope.TEAM and principal.team_id is not None:
-        if _team_of(session, owner) == principal.team_id:
-            return
+    if (
+        principal.scope is Scope.TEAM
+        and principal.team_id is not None
+        and _team_of(session, owner) == principal.team_id
+    ):
+        return
     raise NotFound("no statement visible for that person")
 
 

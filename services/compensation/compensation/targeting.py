@@ -67,7 +67,8 @@ def effective_levels(
         return None
 
     def total(values: list[Decimal | None]) -> Decimal | None:
-        return None if any(v is None for v in values) else sum(values, Decimal(0))  # type: ignore[arg-type]
+        present = [v for v in values if v is not None]
+        return None if len(present) != len(values) else sum(present, Decimal(0))
 
     if metric == "avg_satisfaction":  # an average does not add up over months
         return Levels(max(t.target for t in found))
@@ -114,9 +115,14 @@ def allocate(session: Session, principal: Principal, data: dict[str, Any]) -> Ta
         subject = subject or principal.team_id
         team = subject
     elif subject is None:
-        raise ValidationFailed("whose target?", errors=[{"field": "subject_id", "message": "required for a user target"}])
+        raise ValidationFailed(
+            "whose target?",
+            errors=[{"field": "subject_id", "message": "required for a user target"}],
+        )
     if kind != "company" and subject is None:
-        raise ValidationFailed("whose target?", errors=[{"field": "subject_id", "message": "is required"}])
+        raise ValidationFailed(
+            "whose target?", errors=[{"field": "subject_id", "message": "is required"}]
+        )
     if principal.scope is Scope.TEAM and (team or principal.team_id) != principal.team_id:
         raise NotFound("no such team in your scope")
     team = team if kind != "user" else (team or principal.team_id)
@@ -204,7 +210,11 @@ def adjust(target: Target, data: dict[str, Any]) -> None:
     errors = [{"field": f, "message": m} for f, m in level_errors(levels)]
     if errors:
         raise ValidationFailed("the adjusted target is not valid", errors=errors)
-    target.target, target.stretch, target.challenge = levels.target, levels.stretch, levels.challenge
+    target.target, target.stretch, target.challenge = (
+        levels.target,
+        levels.stretch,
+        levels.challenge,
+    )
     target.adjustment_reason = data["reason"]
 
 
@@ -212,7 +222,12 @@ def mark_decided(session: Session, target: Target, status: str, actor: uuid.UUID
     """Close a declaration: approved ones supersede the earlier approved version."""
     if status == "approved":
         previous = _current(
-            session, target.subject_kind, target.subject_id, target.period, target.metric, "approved"
+            session,
+            target.subject_kind,
+            target.subject_id,
+            target.period,
+            target.metric,
+            "approved",
         )
         if previous is not None and previous.id != target.id:
             previous.status = "superseded"
@@ -259,8 +274,12 @@ def overview(
     """A team's target beside its members': allocated, declared and approved, and the gap."""
     team = team_id or principal.team_id
     if team is None:
-        raise ValidationFailed("which team?", errors=[{"field": "team_id", "message": "is required"}])
-    if principal.scope is Scope.OWN or (principal.scope is Scope.TEAM and team != principal.team_id):
+        raise ValidationFailed(
+            "which team?", errors=[{"field": "team_id", "message": "is required"}]
+        )
+    if principal.scope is Scope.OWN or (
+        principal.scope is Scope.TEAM and team != principal.team_id
+    ):
         raise NotFound("no such team in your scope")
     team_target = effective(session, "team", team, period, metric)
     rows = session.scalars(
@@ -281,8 +300,7 @@ def overview(
         )
         entry[row.status] = row.target
     counted = [
-        (m["approved"] if m["approved"] is not None else m["allocated"])
-        for m in members.values()
+        (m["approved"] if m["approved"] is not None else m["allocated"]) for m in members.values()
     ]
     gap = allocation_gap(
         team_target.target if team_target else None, [c for c in counted if c is not None]

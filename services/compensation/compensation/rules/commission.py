@@ -22,7 +22,7 @@ HUNDRED = Decimal(100)
 
 @dataclass(frozen=True)
 class Tier:
-    """A slice of achievement ``[lower, upper)`` (ratios of target; upper None = no end) and its rate."""
+    """A slice ``[lower, upper)`` of achievement (ratios of target; None: no end) and its rate."""
 
     lower: Decimal
     upper: Decimal | None
@@ -47,6 +47,8 @@ def tier_errors(tiers: Sequence[Tier]) -> list[tuple[str, str]]:
     if tiers[0].lower != 0:
         errors.append(("tiers.0.from", "the first tier starts at 0"))
     for i, tier in enumerate(tiers):
+        if tier.lower < 0:
+            errors.append((f"tiers.{i}.from", "must not be negative"))
         if tier.rate < 0 or tier.rate > 1:
             errors.append((f"tiers.{i}.rate", "must be between 0 and 100 percent"))
         if tier.upper is not None and tier.upper <= tier.lower:
@@ -121,7 +123,9 @@ def period_commission(
     base: Decimal, target: Decimal | None, plan: Plan, places: int, *, accelerated: bool = True
 ) -> Decimal:
     """The plan's value of a period's base, capped and rounded to minor units."""
-    return quantize(capped(plan_value(base, target, plan, accelerated=accelerated), plan.cap), places)
+    return quantize(
+        capped(plan_value(base, target, plan, accelerated=accelerated), plan.cap), places
+    )
 
 
 def marginal_commission(

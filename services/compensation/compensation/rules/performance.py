@@ -141,7 +141,7 @@ def scorecard_errors(card: Scorecard, metrics: Iterable[str]) -> list[tuple[str,
 
 
 def weighted_score(card: Scorecard, ratios: Mapping[str, Decimal | None]) -> Decimal:
-    """Σ weight × achievement (capped), in points out of 100 at full achievement."""
+    """Sum of weight * achievement (capped), in points out of 100 at full achievement."""
     score = Decimal(0)
     for metric, weight in card.weights.items():
         ratio = ratios.get(metric)

@@ -31,7 +31,9 @@ def parse_period(text: str) -> Period:
     if m := QUARTER.match(text):
         year, quarter = int(m.group(1)), int(m.group(2))
         first = 3 * (quarter - 1) + 1
-        return Period(text, "quarter", tuple(f"{year:04d}-{mo:02d}" for mo in range(first, first + 3)))
+        return Period(
+            text, "quarter", tuple(f"{year:04d}-{mo:02d}" for mo in range(first, first + 3))
+        )
     if m := YEAR.match(text):
         year = int(m.group(1))
         return Period(text, "year", tuple(f"{year:04d}-{mo:02d}" for mo in range(1, 13)))

@@ -41,7 +41,9 @@ def level_errors(levels: Levels) -> list[tuple[str, str]]:
     return errors
 
 
-def allocation_gap(team_target: Decimal | None, member_targets: Iterable[Decimal]) -> Decimal | None:
+def allocation_gap(
+    team_target: Decimal | None, member_targets: Iterable[Decimal]
+) -> Decimal | None:
     """Team target minus what its members were given: positive = unallocated, negative = over."""
     if team_target is None:
         return None

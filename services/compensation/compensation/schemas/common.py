@@ -35,4 +35,5 @@ def metric_field(**kwargs: Any) -> fields.String:
 
 def figure(**kwargs: Any) -> fields.Decimal:
     """A decimal figure given as a string (counts, ratios, averages, money without currency)."""
-    return fields.Decimal(as_string=True, allow_nan=False, **kwargs)
+    metadata = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", **kwargs.pop("metadata", {})}
+    return fields.Decimal(as_string=True, allow_nan=False, metadata=metadata, **kwargs)

@@ -8,22 +8,20 @@ from crm_shared.schemas import AmountField, CurrencyField, StrictSchema
 
 from .common import figure
 
-PERCENT = validate.Range(min=0, max=100, error="must be between 0 and 100")
-
 
 class TierSchema(StrictSchema):
     """A slice of achievement in percent of target, and its rate in percent."""
 
-    from_ = figure(required=True, data_key="from", validate=validate.Range(min=0))
-    to = figure(allow_none=True, load_default=None, validate=validate.Range(min=0))
-    rate = figure(required=True, validate=PERCENT)
+    from_ = figure(required=True, data_key="from")
+    to = figure(allow_none=True, load_default=None)
+    rate = figure(required=True, metadata={"description": "percent, 0-100"})
 
 
 class ProductRateSchema(StrictSchema):
     """A multiplier for deal lines whose SKU starts with a prefix."""
 
     sku_prefix = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    multiplier = figure(required=True, validate=validate.Range(min=0, max=10))
+    multiplier = figure(required=True, metadata={"description": "0-10"})
 
 
 class GateSchema(StrictSchema):
@@ -48,10 +46,14 @@ class PlanInSchema(StrictSchema):
     team_id = fields.UUID(allow_none=True, metadata={"description": "empty: the company's plan"})
     currency = CurrencyField(required=True)
     base = fields.String(required=True, validate=validate.OneOf(("collected", "won")))
-    tiers = fields.List(fields.Nested(TierSchema), required=True, validate=validate.Length(min=1, max=20))
-    cap = AmountField(allow_none=True, validate=validate.Range(min=0))
+    tiers = fields.List(
+        fields.Nested(TierSchema), required=True, validate=validate.Length(min=1, max=20)
+    )
+    cap = AmountField(allow_none=True)
     product_rates = fields.List(fields.Nested(ProductRateSchema), load_default=list)
-    clawback_window_days = fields.Integer(load_default=180, validate=validate.Range(min=0, max=3650))
+    clawback_window_days = fields.Integer(
+        load_default=180, validate=validate.Range(min=0, max=3650)
+    )
     scorecard = fields.Nested(ScorecardSchema, allow_none=True)
 
 
@@ -82,13 +84,15 @@ class SplitSchema(StrictSchema):
     """A rep's share of a deal's credit."""
 
     owner_id = fields.UUID(required=True)
-    percent = figure(required=True, validate=PERCENT)
+    percent = figure(required=True, metadata={"description": "above 0, at most 100"})
 
 
 class SplitsInSchema(StrictSchema):
     """How a deal's credit is shared; percentages add up to 100."""
 
-    splits = fields.List(fields.Nested(SplitSchema), required=True, validate=validate.Length(min=1, max=20))
+    splits = fields.List(
+        fields.Nested(SplitSchema), required=True, validate=validate.Length(min=1, max=20)
+    )
 
 
 class DealSchema(StrictSchema):

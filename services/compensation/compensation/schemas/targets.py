@@ -8,15 +8,13 @@ from crm_shared.schemas import CurrencyField, StrictSchema
 
 from .common import figure, metric_field, period_field
 
-LEVEL = {"validate": validate.Range(min=0, error="must not be negative")}
-
 
 class LevelsSchema(StrictSchema):
     """Target (目标), stretch (冲刺), challenge (挑战)."""
 
-    target = figure(required=True, **LEVEL)
-    stretch = figure(allow_none=True, **LEVEL)
-    challenge = figure(allow_none=True, **LEVEL)
+    target = figure(required=True)
+    stretch = figure(allow_none=True)
+    challenge = figure(allow_none=True)
 
 
 class AllocationInSchema(LevelsSchema):
@@ -25,7 +23,9 @@ class AllocationInSchema(LevelsSchema):
     period = period_field(required=True)
     metric = metric_field(required=True)
     currency = CurrencyField(allow_none=True)
-    subject_kind = fields.String(required=True, validate=validate.OneOf(("company", "team", "user")))
+    subject_kind = fields.String(
+        required=True, validate=validate.OneOf(("company", "team", "user"))
+    )
     subject_id = fields.UUID(allow_none=True)
     team_id = fields.UUID(allow_none=True, metadata={"description": "a member's team"})
     comment = fields.String(allow_none=True, validate=validate.Length(max=2000))
@@ -44,9 +44,9 @@ class DeclarationInSchema(LevelsSchema):
 class AdjustInSchema(StrictSchema):
     """The approver's change to a declaration, with the reason kept."""
 
-    target = figure(**LEVEL)
-    stretch = figure(allow_none=True, **LEVEL)
-    challenge = figure(allow_none=True, **LEVEL)
+    target = figure()
+    stretch = figure(allow_none=True)
+    challenge = figure(allow_none=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 

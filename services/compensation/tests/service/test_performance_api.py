@@ -89,8 +89,7 @@ def test_reps_see_only_their_own_managers_their_team(svc):
     )
     # Another team's rep is out of scope: 404, not zeros that confirm nothing.
     assert (
-        svc.client.get(url, query_string=query, headers=foreign_manager.headers).status_code
-        == 404
+        svc.client.get(url, query_string=query, headers=foreign_manager.headers).status_code == 404
     )
 
 

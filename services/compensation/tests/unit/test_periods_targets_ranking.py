@@ -56,7 +56,7 @@ def test_scorecard_weights_and_gate():
     assert scorecard_errors(card, METRICS) == []
     assert weighted_score(
         card, {"collected_amount": D(1), "won_amount": D("0.5"), "avg_satisfaction": D(2)}
-    ) == D("95.00")  # 50 + 15 + 20 × 1.5 (capped)
+    ) == D("95.00")  # 50 + 15 + 20 * 1.5 (capped)
     assert not gate_met(card, {"avg_satisfaction": D("3.4")})
     assert gate_met(card, {"avg_satisfaction": D("3.5")})
     assert scorecard_errors(Scorecard({"won_amount": D(90)}), METRICS)
