@@ -7,7 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from crm_shared import outbox
@@ -45,7 +45,7 @@ def _actuals(session: Session, month: str) -> dict[uuid.UUID, dict[str, Any]]:
             func.count(),
             func.sum(PerformanceFact.amount),
             func.sum(PerformanceFact.satisfaction),
-            func.max(PerformanceFact.team_id),
+            func.max(cast(PerformanceFact.team_id, String)),
         )
         .where(PerformanceFact.period == month)
         .group_by(PerformanceFact.owner_id, PerformanceFact.kind, PerformanceFact.currency)
@@ -63,7 +63,7 @@ def _actuals(session: Session, month: str) -> dict[uuid.UUID, dict[str, Any]]:
     )
     for owner, kind, currency, count, amount, sat_sum, team in rows:
         entry = out[owner]
-        entry["team_id"] = entry["team_id"] or team
+        entry["team_id"] = entry["team_id"] or (uuid.UUID(team) if team else None)
         if kind == WON and currency:
             entry["won"][currency] += Decimal(amount or 0)
             entry["deals_won"] += count
@@ -101,14 +101,14 @@ def close(
         raise Conflict(f"period {month} is already closed")
     actuals = _actuals(session, month)
     pairs = session.execute(
-        select(LedgerLine.owner_id, LedgerLine.currency, func.max(LedgerLine.team_id))
+        select(LedgerLine.owner_id, LedgerLine.currency, func.max(cast(LedgerLine.team_id, String)))
         .where(LedgerLine.period == month)
         .group_by(LedgerLine.owner_id, LedgerLine.currency)
     ).all()
     true_ups = 0
     commission: dict[tuple[uuid.UUID, str], Decimal] = {}
-    for owner, currency, team in pairs:
-        team = team or actuals.get(owner, {}).get("team_id")
+    for owner, currency, team_text in pairs:
+        team = uuid.UUID(team_text) if team_text else actuals.get(owner, {}).get("team_id")
         plan = plans.plan_for(session, team, currency)
         card = plans.scorecard_of(plan) if plan else None
         figures = actuals.get(owner)
