@@ -100,27 +100,24 @@ def close(
     if current is not None and current.status == "closed":
         raise Conflict(f"period {month} is already closed")
     actuals = _actuals(session, month)
-    pairs = session.execute(
-        select(LedgerLine.owner_id, LedgerLine.currency, func.max(cast(LedgerLine.team_id, String)))
-        .where(LedgerLine.period == month)
-        .group_by(LedgerLine.owner_id, LedgerLine.currency)
-    ).all()
-    true_ups = 0
-    commission: dict[tuple[uuid.UUID, str], Decimal] = {}
-    for owner, currency, team_text in pairs:
-        team = uuid.UUID(team_text) if team_text else actuals.get(owner, {}).get("team_id")
-        plan = plans.plan_for(session, team, currency)
+    active = plans.active_plans(session)
+    accelerated: dict[uuid.UUID, bool] = {}
+    for owner, figures in actuals.items():
+        plan = plans.choose(active, figures["team_id"], default_currency) or next(
+            (p for p in active if p.team_id in (None, figures["team_id"])), None
+        )
         card = plans.scorecard_of(plan) if plan else None
-        figures = actuals.get(owner)
-        accelerated = True
         if card is not None:
-            accelerated = gate_met(
-                card, {"avg_satisfaction": _avg(figures["ratings"]) if figures else None}
-            )
-        if ledger.true_up(session, owner, team, month, currency, accelerated) is not None:
-            true_ups += 1
-        session.flush()
-        commission[(owner, currency)] = ledger.booked_amount(session, owner, month, currency)
+            accelerated[owner] = gate_met(card, {"avg_satisfaction": _avg(figures["ratings"])})
+    made = ledger.true_ups(session, month, accelerated)
+    commission: dict[tuple[uuid.UUID, str], Decimal] = {
+        (owner, currency): Decimal(total or 0)
+        for owner, currency, total in session.execute(
+            select(LedgerLine.owner_id, LedgerLine.currency, func.sum(LedgerLine.amount))
+            .where(LedgerLine.period == month)
+            .group_by(LedgerLine.owner_id, LedgerLine.currency)
+        ).all()
+    }
     now = utcnow()
     if current is None:
         current = Period(month=month)
@@ -167,5 +164,5 @@ def close(
         "status": "closed",
         "closed_at": now,
         "reps": len(actuals),
-        "true_up_lines": true_ups,
+        "true_up_lines": len(made),
     }

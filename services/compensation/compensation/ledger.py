@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from crm_shared.schemas import minor_units
@@ -163,52 +163,70 @@ def _note(kind: str, factor: Decimal, plan: CommissionPlan) -> str:
     return ""
 
 
-def true_up(
-    session: Session,
-    owner_id: uuid.UUID,
-    team_id: uuid.UUID | None,
-    period: str,
-    currency: str,
-    accelerated: bool,
-) -> LedgerLine | None:
-    """At close: one line so the month pays exactly the plan's value of its whole base.
+def true_ups(session: Session, period: str, accelerated: dict[uuid.UUID, bool]) -> list[LedgerLine]:
+    """At close: one line per rep and currency so the month pays exactly the plan's value.
 
     Covers what arrival order, a target approved mid-month or the scorecard
-    gate changed; zero difference writes nothing.
+    gate (``accelerated`` per rep; absent means met) changed; a zero
+    difference writes nothing. Read in three queries whatever the number of
+    reps, so closing a large organisation stays quick.
     """
-    plan = plans.plan_for(session, team_id, currency)
-    if plan is None:
-        return None
-    ref = uuid.uuid5(TRUE_UP_NAMESPACE, f"{owner_id}:{period}:{currency}")
-    if _exists(session, "true_up", ref, owner_id):
-        return None
-    base = booked_base(session, owner_id, period, currency)
-    levels = targeting.effective_levels(session, "user", owner_id, period, BASE_METRIC[plan.base])
-    expected = period_commission(
-        base,
-        levels.target if levels else None,
-        plans.to_rule(plan),
-        minor_units(currency),
-        accelerated=accelerated,
+    booked = session.execute(
+        select(
+            LedgerLine.owner_id,
+            LedgerLine.currency,
+            func.sum(LedgerLine.base_amount),
+            func.sum(LedgerLine.amount),
+            func.max(cast(LedgerLine.team_id, String)),
+        )
+        .where(LedgerLine.period == period)
+        .group_by(LedgerLine.owner_id, LedgerLine.currency)
+    ).all()
+    done = set(
+        session.execute(
+            select(LedgerLine.owner_id, LedgerLine.currency).where(
+                LedgerLine.period == period, LedgerLine.kind == "true_up"
+            )
+        ).all()
     )
-    difference = expected - booked_amount(session, owner_id, period, currency)
-    if difference == 0:
-        return None
-    line = LedgerLine(
-        owner_id=owner_id,
-        team_id=team_id,
-        period=period,
-        kind="true_up",
-        currency=currency,
-        base_amount=Decimal(0),
-        amount=difference,
-        plan_id=plan.id,
-        ref_id=ref,
-        source_type="period.closed",
-        note="" if accelerated else "scorecard gate not met: no accelerator",
-    )
-    session.add(line)
-    return line
+    active = plans.active_plans(session)
+    goals = targeting.user_goals(session, period)
+    made: list[LedgerLine] = []
+    for owner, currency, base, amount, team_text in booked:
+        if (owner, currency) in done:
+            continue
+        team = uuid.UUID(team_text) if team_text else None
+        plan = plans.choose(active, team, currency)
+        if plan is None:
+            continue
+        goal = goals.get((owner, BASE_METRIC[plan.base]))
+        expected = period_commission(
+            Decimal(base or 0),
+            goal,
+            plans.to_rule(plan),
+            minor_units(currency),
+            accelerated=accelerated.get(owner, True),
+        )
+        difference = expected - Decimal(amount or 0)
+        if difference == 0:
+            continue
+        line = LedgerLine(
+            owner_id=owner,
+            team_id=team,
+            period=period,
+            kind="true_up",
+            currency=currency,
+            base_amount=Decimal(0),
+            amount=difference,
+            plan_id=plan.id,
+            ref_id=uuid.uuid5(TRUE_UP_NAMESPACE, f"{owner}:{period}:{currency}"),
+            source_type="period.closed",
+            note="" if accelerated.get(owner, True) else "scorecard gate not met: no accelerator",
+        )
+        made.append(line)
+    session.add_all(made)
+    session.flush()
+    return made
 
 
 def line_fields(line: LedgerLine) -> dict[str, Any]:

@@ -149,6 +149,28 @@ def deactivate(session: Session, plan_id: uuid.UUID) -> CommissionPlan:
     return plan
 
 
+def active_plans(session: Session) -> list[CommissionPlan]:
+    """Every active plan, newest first."""
+    return list(
+        session.scalars(
+            select(CommissionPlan)
+            .where(CommissionPlan.active.is_(True))
+            .order_by(CommissionPlan.created_at.desc())
+        )
+    )
+
+
+def choose(
+    candidates: list[CommissionPlan], team_id: uuid.UUID | None, currency: str
+) -> CommissionPlan | None:
+    """Among active plans (newest first): the team's own in the currency, else the company's."""
+    in_currency = [p for p in candidates if p.currency == currency]
+    for plan in in_currency:
+        if plan.team_id is not None and plan.team_id == team_id:
+            return plan
+    return next((p for p in in_currency if p.team_id is None), None)
+
+
 def plan_for(session: Session, team_id: uuid.UUID | None, currency: str) -> CommissionPlan | None:
     """The plan paying a rep of ``team_id`` in ``currency``: the team's own, else the company's."""
     candidates = session.scalars(

@@ -51,6 +51,30 @@ def effective(
     )
 
 
+def user_goals(session: Session, month: str) -> dict[tuple[uuid.UUID, str], Decimal]:
+    """Every rep's target that counts for a month, by (rep, metric), read in one query."""
+    rows = session.scalars(
+        select(Target)
+        .where(
+            Target.subject_kind == "user",
+            Target.period == month,
+            Target.status.in_(("approved", "allocated")),
+        )
+        .order_by(Target.version, Target.created_at)
+    ).all()
+    goals: dict[tuple[uuid.UUID, str], Decimal] = {}
+    approved: set[tuple[uuid.UUID, str]] = set()
+    for row in rows:  # oldest first: later versions overwrite; approved beats allocated
+        assert row.subject_id is not None
+        key = (row.subject_id, row.metric)
+        if row.status == "approved":
+            approved.add(key)
+            goals[key] = row.target
+        elif key not in approved:
+            goals[key] = row.target
+    return goals
+
+
 def effective_levels(
     session: Session, kind: str, subject: uuid.UUID | None, period: str, metric: str
 ) -> Levels | None:

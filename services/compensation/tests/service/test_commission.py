@@ -229,3 +229,45 @@ def test_rankings_by_figure_and_by_achievement(svc):
     stranger = svc.user("manager", team_id=uuid.uuid4())
     other = svc.client.get(f"{C}/rankings", query_string=query, headers=stranger.headers).json
     assert other["items"] == []
+
+
+def test_close_trues_up_a_month_whose_gate_was_missed(svc):
+    o = org(svc)
+    gated = {
+        **PLAN,
+        "scorecard": {
+            "weights": {"collected_amount": "70", "avg_satisfaction": "30"},
+            "gate": {"metric": "avg_satisfaction", "minimum": "3.5"},
+        },
+    }
+    adopt(svc, o["admin"], gated)
+    approved_target(svc, o)
+    rep, team = o["rep"], o["team"]
+    svc.deliver(payment(svc, rep, team, "120000.00", "2026-03-05T08:00:00Z"))
+    svc.deliver(
+        svc.event(
+            "ticket.closed",
+            {
+                "ticket_id": str(uuid.uuid4()),
+                "customer_id": str(uuid.uuid4()),
+                "customer_owner_id": str(rep.id),
+                "customer_team_id": str(team),
+                "satisfaction": 2,
+                "closed_at": "2026-03-10T08:00:00Z",
+            },
+        )
+    )
+    assert statement(svc, rep, rep)["totals"][0]["net"] == "5000.00"
+    closed = svc.client.post(f"{C}/periods/2026-03/close", headers=o["admin"].headers)
+    assert closed.json["true_up_lines"] == 1
+    march = statement(svc, rep, rep)
+    true_up = [ln for ln in march["lines"] if ln["kind"] == "true_up"]
+    # Above 100% pays 5%, not the 8% accelerator: 20,000 x 3% less.
+    assert [ln["amount"] for ln in true_up] == ["-600.00"]
+    assert march["totals"][0]["net"] == "4400.00"
+    again = svc.client.post(f"{C}/periods/2026-03/close", headers=o["admin"].headers)
+    assert again.status_code == 409
+    figures = svc.client.get(
+        f"{C}/performance", query_string={"period": "2026-03"}, headers=rep.headers
+    ).json
+    assert figures["accelerator_gate_met"] is False and figures["score"] is not None
