@@ -85,7 +85,6 @@ def test_declare_to_payout(system: System, org: dict[str, dict[str, str]]) -> No
             "name": f"提成 {month}",
             "currency": "CNY",
             "base": "collected",
-            "team_id": org["team"]["id"],
             "tiers": [
                 {"from": "0", "to": "100", "rate": "3"},
                 {"from": "100", "to": None, "rate": "6"},
