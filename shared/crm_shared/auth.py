@@ -29,7 +29,9 @@ ADMIN = "admin"
 MANAGER = "manager"
 REP = "rep"
 SERVICE_AGENT = "service_agent"
-ROLES = (ADMIN, MANAGER, REP, SERVICE_AGENT)
+# Finance approves invoices and payouts and reads money figures across teams.
+FINANCE = "finance"
+ROLES = (ADMIN, MANAGER, REP, SERVICE_AGENT, FINANCE)
 
 
 class Scope(enum.Enum):

@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from crm_shared.config import DEFAULT_PORTS, Env
+from crm_shared.config import DEFAULT_PORTS, Env, Settings
+from crm_shared.db import Database
 from crm_shared.service import ServiceSpec
 
 from .models import metadata
@@ -13,15 +14,22 @@ def _settings(env: Env) -> dict[str, Any]:
 
 
 def _blueprints():  # imported late: routes pull in the whole app
-    from .api import blp
+    from .api import blueprints
 
-    return [blp]
+    return blueprints()
 
 
 def _handlers():
     from .handlers import HANDLERS
 
     return HANDLERS
+
+
+def _bootstrap(db: Database, settings: Settings) -> None:
+    from .approvals import seed_flows
+
+    with db.session() as session, session.begin():
+        seed_flows(session)
 
 
 SERVICE = ServiceSpec(
@@ -33,4 +41,13 @@ SERVICE = ServiceSpec(
     handlers=_handlers,
     port=DEFAULT_PORTS["compensation"],
     extra_settings=_settings,
+    bootstrap=_bootstrap,
+    approvals=True,
+    publishes=(
+        "target.approved",
+        "performance.calculated",
+        "payout.approved",
+        "approval.requested",
+        "approval.decided",
+    ),
 )

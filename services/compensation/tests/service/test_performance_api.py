@@ -87,9 +87,9 @@ def test_reps_see_only_their_own_managers_their_team(svc):
         svc.client.get(url, query_string=query, headers=manager.headers).json["won_amount"]
         == "1000.00"
     )
+    # Another team's rep is out of scope: 404, not zeros that confirm nothing.
     assert (
-        svc.client.get(url, query_string=query, headers=foreign_manager.headers).json["won_amount"]
-        == "0.00"
+        svc.client.get(url, query_string=query, headers=foreign_manager.headers).status_code == 404
     )
 
 

@@ -6,7 +6,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compensation.performance import COLLECTED, SATISFACTION, WON, Fact, period_of, summarize
+from compensation.rules.performance import COLLECTED, SATISFACTION, WON, Fact, summarize
+from compensation.rules.periods import month_of as period_of
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1000000"), places=2)
 facts = st.one_of(

@@ -1,0 +1,1 @@
+"""What the compensation API accepts and returns, one module per capability (as ``api/``)."""
