@@ -206,7 +206,8 @@ def cash_forecast(
             Installment.due_on < horizon,
         )
     ).all()
-    items = [OpenAmount(c, d, Decimal(a)) for c, d, a in rows]
+    # SQLite answers the difference as a float; str() keeps what it printed, not its binary tail.
+    items = [OpenAmount(c, d, a if isinstance(a, Decimal) else Decimal(str(a))) for c, d, a in rows]
     result = forecast(items, customers, segment, start, weeks)
     return {
         "currency": currency,
