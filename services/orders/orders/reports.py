@@ -81,13 +81,43 @@ def _currency_totals(
     scope = scope_clause(principal, Installment.owner_id, Installment.team_id)
     where = [scope] + ([Installment.currency == currency] if currency else [])
     lacking = Installment.amount - Installment.received
-    outstanding = dict(
-        session.execute(
-            select(Installment.currency, func.sum(lacking))
-            .where(*where, Installment.void.is_(False), Installment.received < Installment.amount)
-            .group_by(Installment.currency)
-        ).all()
-    )
+    periods = []
+    start, end = today.replace(day=1), today
+    for _ in range(3):  # this month so far and the two before
+        periods.append((start, end))
+        end = start - timedelta(days=1)
+        start = end.replace(day=1)
+    # One pass over the installments: what is outstanding, and what fell due and
+    # was received in each period.
+    is_open = and_(Installment.received < Installment.amount)
+    columns = [func.sum(case((is_open, lacking), else_=0))]
+    for start, end in periods:
+        in_period = _in_range(Installment.due_on, start, min(end, today))
+        columns.append(func.sum(case((in_period, Installment.amount), else_=0)))
+        columns.append(func.sum(case((in_period, Installment.received), else_=0)))
+    rows = session.execute(
+        select(Installment.currency, *columns)
+        .where(*where, Installment.void.is_(False))
+        .group_by(Installment.currency)
+    ).all()
+    outstanding: dict[str, Any] = {}
+    rates: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        cur = row[0]
+        outstanding[cur] = row[1]
+        for i, (start, end) in enumerate(periods):
+            due, received = Decimal(str(row[2 + 2 * i] or 0)), Decimal(str(row[3 + 2 * i] or 0))
+            if due == 0 and received == 0:
+                continue
+            rates.setdefault(cur, []).append(
+                {
+                    "from": start,
+                    "to": end,
+                    "due": due,
+                    "received": received,
+                    "rate": collection_rate(received, due),
+                }
+            )
     since = today - timedelta(days=90)
     order_scope = [scope_clause(principal, Order.owner_id, Order.team_id)]
     if currency:
@@ -103,39 +133,9 @@ def _currency_totals(
             .group_by(Order.currency)
         ).all()
     )
-    periods = []
-    start, end = today.replace(day=1), today
-    for _ in range(3):  # this month so far and the two before
-        periods.append((start, end))
-        end = start - timedelta(days=1)
-        start = end.replace(day=1)
-    rates: dict[str, list[dict[str, Any]]] = {}
-    for start, end in periods:
-        rows = session.execute(
-            select(
-                Installment.currency, func.sum(Installment.amount), func.sum(Installment.received)
-            )
-            .where(
-                *where,
-                Installment.void.is_(False),
-                Installment.due_on >= start,
-                Installment.due_on <= min(end, today),
-            )
-            .group_by(Installment.currency)
-        ).all()
-        for cur, due, received in rows:
-            rates.setdefault(cur, []).append(
-                {
-                    "from": start,
-                    "to": end,
-                    "due": Decimal(due or 0),
-                    "received": Decimal(received or 0),
-                    "rate": collection_rate(Decimal(received or 0), Decimal(due or 0)),
-                }
-            )
     out = []
     for cur in sorted(set(outstanding) | set(billed)):
-        owed = Decimal(outstanding.get(cur) or 0)
+        owed = Decimal(str(outstanding.get(cur) or 0))
         out.append(
             {
                 "currency": cur,
