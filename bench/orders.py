@@ -69,12 +69,14 @@ def seed(url: str) -> None:
                    'active', now() - (g % 400) * interval '1 day', now()
             FROM generate_series(1, {ORDERS}) g""",
         # Three installments per order (1,000 each), due from 200 days ago to 120 days ahead.
-        f"""INSERT INTO installments (id, order_id, seq, amount, received, due_on, remind_days, void, paid_on, created_at)
-            SELECT {uid("000000b0", "g")}, {uid("0000000a", f"(g - 1) / 3 % {ORDERS} + 1")}, (g - 1) % 3 + 1, 1000,
+        f"""INSERT INTO installments (id, order_id, customer_id, owner_id, team_id, currency, seq, amount, received,
+                due_on, remind_days, void, paid_on, created_at)
+            SELECT {uid("000000b0", "g")}, o.id, o.customer_id, o.owner_id, o.team_id, o.currency, (g - 1) % 3 + 1, 1000,
                    CASE WHEN g % 5 < 2 THEN 1000 WHEN g % 5 = 2 THEN 400 ELSE 0 END,
                    current_date - 200 + (g % 320), 3, false,
                    CASE WHEN g % 5 < 2 THEN current_date - 200 + (g % 320) + (g % 7) * 4 - 6 END, now()
-            FROM generate_series(1, {INSTALLMENTS}) g""",
+            FROM generate_series(1, {INSTALLMENTS}) g
+            JOIN orders o ON o.id = {uid("0000000a", f"(g - 1) / 3 % {ORDERS} + 1")}""",
         # Paid-on dates never in the future.
         "UPDATE installments SET paid_on = current_date WHERE paid_on > current_date",
         f"""INSERT INTO payments (id, order_id, amount, currency, received_at, received_on, recorded_by)
@@ -219,15 +221,15 @@ def main() -> None:
             (
                 "aging (per customer, top 100)",
                 get("/api/v1/orders/receivables/aging?currency=CNY", admin),
-                "SELECT o.customer_id, sum(i.amount - i.received) FROM installments i JOIN orders o ON o.id = i.order_id "
-                "WHERE NOT i.void AND i.received < i.amount AND o.currency = 'CNY' GROUP BY o.customer_id "
+                "SELECT i.customer_id, sum(i.amount - i.received) FROM installments i "
+                "WHERE NOT i.void AND i.received < i.amount AND i.currency = 'CNY' GROUP BY i.customer_id "
                 "ORDER BY 2 DESC LIMIT 100",
             ),
             (
                 "cash forecast (13 weeks + backtest)",
                 get("/api/v1/orders/cash-forecast?currency=CNY&weeks=13", admin),
-                "SELECT date_trunc('week', i.due_on), sum(i.amount - i.received) FROM installments i JOIN orders o "
-                "ON o.id = i.order_id WHERE NOT i.void AND i.received < i.amount AND o.currency = 'CNY' "
+                "SELECT date_trunc('week', i.due_on), sum(i.amount - i.received) FROM installments i "
+                "WHERE NOT i.void AND i.received < i.amount AND i.currency = 'CNY' "
                 "AND i.due_on < current_date + 91 GROUP BY 1",
             ),
             (

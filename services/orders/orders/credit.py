@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from crm_shared import outbox
 from crm_shared.schemas import format_amount
 
-from .models import CreditRating, Installment, Order
+from .models import CreditRating, Installment
 from .rules.credit import PaymentRecord, credit_risk
 from .rules.installments import installment_status
 
@@ -22,15 +22,13 @@ def record_of(
     session: Session, customer_id: uuid.UUID, currency: str, today: date
 ) -> PaymentRecord:
     """How ``customer_id`` has paid in ``currency``, as the risk rule needs it."""
-    rows = session.execute(
-        select(Installment)
-        .join(Order, Order.id == Installment.order_id)
-        .where(
-            Order.customer_id == customer_id,
-            Order.currency == currency,
+    rows = session.scalars(
+        select(Installment).where(
+            Installment.customer_id == customer_id,
+            Installment.currency == currency,
             Installment.void.is_(False),
         )
-    ).scalars()
+    )
     due = late = days = 0
     outstanding = overdue = Decimal(0)
     for inst in rows:
@@ -112,11 +110,7 @@ def set_limit(
 
 def rate_all(session: Session, today: date, at: datetime) -> int:
     """Rate every customer with installments; publish ``customer.credit_rated`` on change."""
-    pairs = session.execute(
-        select(Order.customer_id, Order.currency)
-        .join(Installment, Installment.order_id == Order.id)
-        .distinct()
-    ).all()
+    pairs = session.execute(select(Installment.customer_id, Installment.currency).distinct()).all()
     published = 0
     for customer_id, currency in pairs:
         risk = risk_of(session, customer_id, currency, today)

@@ -147,6 +147,10 @@ def set_plan(
             found = Installment(
                 id=uuid.uuid4(),
                 order_id=order.id,
+                customer_id=order.customer_id,
+                owner_id=order.owner_id,
+                team_id=order.team_id,
+                currency=order.currency,
                 received=Decimal(0),
                 void=False,
                 created_at=utcnow(),

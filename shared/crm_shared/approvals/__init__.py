@@ -8,3 +8,7 @@
 
 # The path a service mounts its approvals under; the gateway's inbox asks it.
 APPROVALS_PATH = "/api/v1/{service}/approvals"
+
+# Published by the mechanism on behalf of a service that declares ``approvals``:
+# list them in its ServiceSpec's ``publishes``.
+EVENTS = ("approval.requested", "approval.decided")

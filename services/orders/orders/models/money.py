@@ -22,6 +22,11 @@ class Installment(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     order_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("orders.id", ondelete="CASCADE"))
+    # Copied from the order (fixed for its life) so receivables reports read one table.
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    owner_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    currency: Mapped[str] = mapped_column(String(3))
     seq: Mapped[int] = mapped_column(Integer)
     amount: Mapped[Decimal] = mapped_column(Money)
     received: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))  # sum of its allocations
@@ -34,6 +39,7 @@ class Installment(Base):
     __table_args__ = (
         Index("ix_installments_order", "order_id", "seq"),
         Index("ix_installments_due", "due_on"),
+        Index("ix_installments_customer", "currency", "customer_id"),
     )
 
 

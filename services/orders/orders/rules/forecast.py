@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 MIN_HISTORY = 3
 
@@ -54,9 +55,8 @@ def blended(customer: Lateness | None, segment: Lateness) -> Lateness:
     )
 
 
-@dataclass(frozen=True)
-class OpenAmount:
-    """An amount still expected: from whom, and when it is due."""
+class OpenAmount(NamedTuple):
+    """An amount still expected: from whom, and when it is due (a tuple: made by the 100,000)."""
 
     customer_id: uuid.UUID
     due_on: date
@@ -72,12 +72,6 @@ class Week:
     low: Decimal
     high: Decimal
     plain: Decimal  # what "due date = cash date" says
-
-
-def _week(day: date, start: date, weeks: int) -> int | None:
-    # Money expected before the horizon starts (long overdue) lands in week 0.
-    index = max(0, (day - start).days // 7)
-    return index if index < weeks else None
 
 
 def forecast(
@@ -98,23 +92,46 @@ def forecast(
     low = [zero] * weeks
     high = [zero] * weeks
     plain = [zero] * weeks
+    origin = start.toordinal()
+    # Per customer once: the shifts in whole days and the partial share.
+    shifts: dict[uuid.UUID, tuple[int, int, int, Decimal]] = {}
+
+    def week(day: int) -> int | None:
+        # Money expected before the horizon starts (long overdue) lands in week 0.
+        index = max(0, (day - origin) // 7)
+        return index if index < weeks else None
+
     for item in items:
-        figures = blended(customers.get(item.customer_id), segment)
-        mean = timedelta(days=round(figures.mean_days))
-        late = timedelta(days=round(figures.mean_days + figures.spread_days))
-        early = timedelta(days=round(figures.mean_days - figures.spread_days))
-        partial = Decimal(str(round(figures.partial_share, 4)))
-        on_mean, on_late = item.amount * (1 - partial), item.amount * partial
-        for bucket, day, amount in (
-            (expected, item.due_on + mean, on_mean),
-            (expected, item.due_on + late, on_late),
-            (low, item.due_on + late, item.amount),
-            (high, item.due_on + early, item.amount),
-            (plain, item.due_on, item.amount),
+        shift = shifts.get(item.customer_id)
+        if shift is None:
+            f = blended(customers.get(item.customer_id), segment)
+            shift = (
+                round(f.mean_days),
+                round(f.mean_days + f.spread_days),
+                round(f.mean_days - f.spread_days),
+                Decimal(str(round(f.partial_share, 4))),
+            )
+            shifts[item.customer_id] = shift
+        mean, late, early, partial = shift
+        due = item.due_on.toordinal()
+        amount = item.amount
+        if partial:
+            on_late = amount * partial
+            w = week(due + late)
+            if w is not None:
+                expected[w] += on_late
+            on_mean = amount - on_late
+        else:
+            on_mean = amount
+        for bucket, day, part in (
+            (expected, due + mean, on_mean),
+            (low, due + late, amount),
+            (high, due + early, amount),
+            (plain, due, amount),
         ):
-            index = _week(day, start, weeks)
-            if index is not None:
-                bucket[index] += amount
+            w = week(day)
+            if w is not None:
+                bucket[w] += part
     out = []
     for i in range(weeks):
         lo, hi = sorted((low[i], high[i]))

@@ -1,8 +1,8 @@
 """quote to cash
 
-Revision ID: 19498b881cde
+Revision ID: cd1c9f74dfa1
 Revises: 6a69a98b72dd
-Create Date: 2026-12-02 20:46:12.110980
+Create Date: 2026-12-02 21:10:47.918889
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import crm_shared.db
 
 
-revision: str = '19498b881cde'
+revision: str = 'cd1c9f74dfa1'
 down_revision: str | None = '6a69a98b72dd'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -206,6 +206,10 @@ def upgrade() -> None:
     op.create_table('installments',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('order_id', sa.Uuid(), nullable=False),
+    sa.Column('customer_id', sa.Uuid(), nullable=False),
+    sa.Column('owner_id', sa.Uuid(), nullable=False),
+    sa.Column('team_id', sa.Uuid(), nullable=True),
+    sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('amount', crm_shared.db.Money(precision=20, scale=4), nullable=False),
     sa.Column('received', crm_shared.db.Money(precision=20, scale=4), nullable=False),
@@ -218,6 +222,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_installments'))
     )
     with op.batch_alter_table('installments', schema=None) as batch_op:
+        batch_op.create_index('ix_installments_customer', ['currency', 'customer_id'], unique=False)
         batch_op.create_index('ix_installments_due', ['due_on'], unique=False)
         batch_op.create_index('ix_installments_order', ['order_id', 'seq'], unique=False)
 
@@ -435,6 +440,7 @@ def downgrade() -> None:
     with op.batch_alter_table('installments', schema=None) as batch_op:
         batch_op.drop_index('ix_installments_order')
         batch_op.drop_index('ix_installments_due')
+        batch_op.drop_index('ix_installments_customer')
 
     op.drop_table('installments')
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
