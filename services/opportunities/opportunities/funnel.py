@@ -25,10 +25,12 @@ def _money(totals: dict[str, Decimal]) -> list[dict[str, Any]]:
     return [{"currency": c, "amount": a} for c, a in sorted(totals.items())]
 
 
-def _medians(session: Session, cohort: Any) -> dict[uuid.UUID, float]:
+def _medians(session: Session, where: list[Any]) -> dict[uuid.UUID, float]:
     seconds = seconds_in_stage(session)
-    base = select(StageHistory.to_stage_id, seconds.label("s")).where(
-        StageHistory.opportunity_id.in_(cohort), StageHistory.left_at.is_not(None)
+    base = (
+        select(StageHistory.to_stage_id, seconds.label("s"))
+        .join(Opportunity, Opportunity.id == StageHistory.opportunity_id)
+        .where(*where, StageHistory.left_at.is_not(None))
     )
     if session.get_bind().dialect.name == "postgresql":
         sub = base.subquery()
@@ -42,6 +44,53 @@ def _medians(session: Session, cohort: Any) -> dict[uuid.UUID, float]:
     for stage, value in session.execute(base):
         found.setdefault(stage, []).append(float(value))
     return {stage: median(values) or 0.0 for stage, values in found.items()}
+
+
+def _cohort(
+    session: Session, where: list[Any], group_by: str | None
+) -> list[tuple[Any, str, str, str, int, Decimal]]:
+    """(stage, status, currency, group key, deals, amount) over the cohort."""
+    key_column = Opportunity.owner_id if group_by == "owner" else Opportunity.team_id
+    if session.get_bind().dialect.name == "postgresql":
+        keys: list[Any] = [
+            Opportunity.stage_id,
+            Opportunity.status,
+            Opportunity.currency,
+            key_column,
+        ]
+        rows: Any = session.execute(
+            select(*keys, func.count(), func.sum(Opportunity.amount)).where(*where).group_by(*keys)
+        )
+        return [
+            (st, status, cur, str(key), n, Decimal(total))
+            for st, status, cur, key, n, total in rows
+        ]
+    # Embedded mode keeps money as text: sum it here, exactly.
+    found: dict[tuple[Any, str, str, str], list[Any]] = {}
+    for stage, status, currency, key, amount in session.execute(
+        select(
+            Opportunity.stage_id,
+            Opportunity.status,
+            Opportunity.currency,
+            key_column,
+            Opportunity.amount,
+        ).where(*where)
+    ):
+        slot = found.setdefault((stage, status, currency, str(key)), [0, Decimal(0)])
+        slot[0] += 1
+        slot[1] += amount
+    return [(k[0], k[1], k[2], k[3], v[0], v[1]) for k, v in found.items()]
+
+
+def _sales_cycle(session: Session, where: list[Any]) -> float | None:
+    """Median days from creation to winning, over the cohort's won deals."""
+    won = [*where, Opportunity.status == "won", Opportunity.closed_at.is_not(None)]
+    if session.get_bind().dialect.name == "postgresql":
+        days = func.extract("epoch", Opportunity.closed_at - Opportunity.created_at) / 86400
+        value = session.scalar(select(func.percentile_cont(0.5).within_group(days)).where(*won))
+        return None if value is None else float(value)
+    rows = session.execute(select(Opportunity.created_at, Opportunity.closed_at).where(*won))
+    return median([(c - o).total_seconds() / 86400 for o, c in rows if c is not None])
 
 
 def funnel(session: Session, principal: Principal, args: dict[str, Any]) -> dict[str, Any]:
@@ -62,59 +111,45 @@ def funnel(session: Session, principal: Principal, args: dict[str, Any]) -> dict
         Opportunity.created_at >= midnight(start),
         Opportunity.created_at < midnight(to),
     ]
-    cohort = select(Opportunity.id).where(*where)
     reached = dict(
         session.execute(
             select(StageHistory.to_stage_id, func.count(func.distinct(StageHistory.opportunity_id)))
-            .where(StageHistory.opportunity_id.in_(cohort))
+            .join(Opportunity, Opportunity.id == StageHistory.opportunity_id)
+            .where(*where)
             .group_by(StageHistory.to_stage_id)
         ).all()
     )
-    medians = _medians(session, cohort)
+    medians = _medians(session, where)
     stages = pipelines.stages_of(session, pipeline.id)
     in_stage: dict[uuid.UUID, int] = {}
     in_stage_amount: dict[uuid.UUID, dict[str, Decimal]] = {}
     won = lost = 0
     won_amount: dict[str, Decimal] = {}
     won_count: dict[str, int] = {}
-    cycles: list[float] = []
     groups: dict[str, dict[str, Any]] = {}
     group_by = args.get("group_by")
-    for row in session.execute(
-        select(
-            Opportunity.stage_id,
-            Opportunity.status,
-            Opportunity.currency,
-            Opportunity.amount,
-            Opportunity.owner_id,
-            Opportunity.team_id,
-            Opportunity.created_at,
-            Opportunity.closed_at,
-        ).where(*where)
-    ):
-        in_stage[row.stage_id] = in_stage.get(row.stage_id, 0) + 1
-        per = in_stage_amount.setdefault(row.stage_id, {})
-        per[row.currency] = per.get(row.currency, Decimal(0)) + row.amount
+    for stage_id, status, currency, key, n, amount in _cohort(session, where, group_by):
+        in_stage[stage_id] = in_stage.get(stage_id, 0) + n
+        per = in_stage_amount.setdefault(stage_id, {})
+        per[currency] = per.get(currency, Decimal(0)) + amount
         if group_by:
-            key = str(row.owner_id if group_by == "owner" else row.team_id)
             group = groups.setdefault(
                 key, {"key": key, "deals": 0, "won": 0, "lost": 0, "won_amount": {}}
             )
-            group["deals"] += 1
-        if row.status == "won":
-            won += 1
-            won_amount[row.currency] = won_amount.get(row.currency, Decimal(0)) + row.amount
-            won_count[row.currency] = won_count.get(row.currency, 0) + 1
-            cycles.append((row.closed_at - row.created_at).total_seconds() / 86400)
+            group["deals"] += n
+        if status == "won":
+            won += n
+            won_amount[currency] = won_amount.get(currency, Decimal(0)) + amount
+            won_count[currency] = won_count.get(currency, 0) + n
             if group_by:
-                group["won"] += 1
-                group["won_amount"][row.currency] = (
-                    group["won_amount"].get(row.currency, Decimal(0)) + row.amount
+                group["won"] += n
+                group["won_amount"][currency] = (
+                    group["won_amount"].get(currency, Decimal(0)) + amount
                 )
-        elif row.status == "lost":
-            lost += 1
+        elif status == "lost":
+            lost += n
             if group_by:
-                group["lost"] += 1
+                group["lost"] += n
     open_stages = [s for s in stages if s.kind != "lost"]
     rates = conversions([reached.get(s.id, 0) for s in open_stages])
     rows = []
@@ -146,7 +181,7 @@ def funnel(session: Session, principal: Principal, args: dict[str, Any]) -> dict
         "average_won_amounts": [
             {"currency": c, "amount": a / won_count[c]} for c, a in sorted(won_amount.items())
         ],
-        "median_sales_cycle_days": median(cycles),
+        "median_sales_cycle_days": _sales_cycle(session, where),
         "stages": rows,
         "groups": [
             {

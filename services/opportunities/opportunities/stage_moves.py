@@ -16,7 +16,7 @@ from crm_shared.errors import Conflict, Forbidden, ValidationFailed
 from crm_shared.schemas import format_amount
 
 from . import deal_risk, deals, pipelines
-from .models import Opportunity, Stage, StageHistory
+from .models import FieldHistory, Opportunity, Stage, StageHistory
 from .rules.lines import plain
 from .rules.stages import DealFacts, close_conflict, missing_requirements
 
@@ -318,3 +318,14 @@ def stage_history(
         }
         for row in rows
     ]
+
+
+def history(session: Session, principal: Principal, opportunity_id: uuid.UUID) -> dict[str, Any]:
+    """A deal's stage stays and its amount, currency and close-date changes, oldest first."""
+    stays = stage_history(session, principal, opportunity_id)
+    changes = session.scalars(
+        select(FieldHistory)
+        .where(FieldHistory.opportunity_id == opportunity_id)
+        .order_by(FieldHistory.changed_at, FieldHistory.id)
+    )
+    return {"stages": stays, "changes": list(changes)}

@@ -5,12 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
-
 from crm_shared.web import Blueprint, current_principal, db_session
 
-from .. import deals, stage_moves
-from ..models import FieldHistory
+from .. import stage_moves
 from ..schemas.deals import OpportunitySchema
 from ..schemas.stage_moves import HistorySchema, LoseSchema, MoveSchema, ReopenSchema
 
@@ -54,13 +51,4 @@ def reopen_opportunity(data: dict[str, Any], opportunity_id: uuid.UUID) -> dict[
 @blp.response(200, HistorySchema)
 def opportunity_history(opportunity_id: uuid.UUID) -> dict[str, Any]:
     """Stage stays (with time in each) and amount / close-date changes."""
-    session = db_session()
-    principal = current_principal()
-    stays = stage_moves.stage_history(session, principal, opportunity_id)
-    deal = deals.get(session, principal, opportunity_id)
-    changes = session.scalars(
-        select(FieldHistory)
-        .where(FieldHistory.opportunity_id == deal.id)
-        .order_by(FieldHistory.changed_at, FieldHistory.id)
-    )
-    return {"stages": stays, "changes": list(changes)}
+    return stage_moves.history(db_session(), current_principal(), opportunity_id)
