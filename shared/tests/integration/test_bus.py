@@ -120,12 +120,14 @@ def test_relay_resumes_after_the_broker_comes_back(pg_database, amqp_url, bus_na
         via_proxy = amqp_url.replace(
             f"{broker.hostname}:{broker.port or 5672}", f"127.0.0.1:{proxy.port}"
         )
-        db, _worker = running(pg_database("probe"), via_proxy, bus_namespace)
+        db, worker = running(pg_database("probe"), via_proxy, bus_namespace)
         proxy.down()
         with db.transaction() as session:
             for i in range(30):
                 outbox.publish(session, "lead.captured", captured(f"while down {i}"))
-        time.sleep(1.0)
+        # The relay has tried (and failed) since the events were written.
+        tried = worker.relay.failures
+        wait_for(lambda: worker.relay.failures >= tried + 2)
         assert pending_stats(db)["pending"] == 30, "nothing can be sent while the broker is away"
         assert count_items(db) == 0
         proxy.up()
