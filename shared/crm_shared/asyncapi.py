@@ -107,8 +107,9 @@ def build_document(specs: Mapping[str, ServiceSpec]) -> dict[str, Any]:
                 "the durable topic exchange crm.events with the event type as routing key. "
                 "Each consuming service reads a durable quorum queue <service>.events with a "
                 "delivery limit, dead-lettering to crm.dead -> <service>.dead. Delivery is "
-                "at-least-once; consumers deduplicate on the event id. Changes within a "
-                "version are additive."
+                "at-least-once; consumers deduplicate on the event id. Order is not "
+                "guaranteed, not even per aggregate: consumers keep the newest state. "
+                "Changes within a version are additive."
             ),
         },
         "defaultContentType": CONTENT_TYPE,

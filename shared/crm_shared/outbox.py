@@ -121,6 +121,8 @@ class OutboxRelay:
         self.idle_seconds = idle_seconds
         self.retention = retention
         self._last_prune = 0.0
+        # Failed rounds since start: health checks and tests see the relay trying.
+        self.failures = 0
 
     def run_once(self) -> int:
         """Publish one batch; return how many rows were sent.
@@ -183,6 +185,7 @@ class OutboxRelay:
                     self._last_prune = time.monotonic()
                     self.prune()
             except Exception:
+                self.failures += 1
                 log.warning("outbox relay failed; retrying in %.1fs", backoff, exc_info=True)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 10.0)

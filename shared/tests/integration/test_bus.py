@@ -120,12 +120,14 @@ def test_relay_resumes_after_the_broker_comes_back(pg_database, amqp_url, bus_na
         via_proxy = amqp_url.replace(
             f"{broker.hostname}:{broker.port or 5672}", f"127.0.0.1:{proxy.port}"
         )
-        db, _worker = running(pg_database("probe"), via_proxy, bus_namespace)
+        db, worker = running(pg_database("probe"), via_proxy, bus_namespace)
         proxy.down()
         with db.transaction() as session:
             for i in range(30):
                 outbox.publish(session, "lead.captured", captured(f"while down {i}"))
-        time.sleep(1.0)
+        # The relay has tried (and failed) since the events were written.
+        tried = worker.relay.failures
+        wait_for(lambda: worker.relay.failures >= tried + 2)
         assert pending_stats(db)["pending"] == 30, "nothing can be sent while the broker is away"
         assert count_items(db) == 0
         proxy.up()
@@ -199,3 +201,17 @@ def test_a_partly_confirmed_batch_marks_only_its_confirmed_prefix(tmp_path, prob
         relay.run_once()
     assert batches == [5]
     assert pending_stats(db)["pending"] == 3
+
+
+@pytest.mark.integration
+def test_a_queue_declared_by_an_earlier_release_is_kept_and_consumed(
+    pg_database, amqp_url, bus_namespace, running
+):
+    # Queue arguments cannot change once the queue exists: the worker keeps it.
+    with connect(amqp_url) as connection:
+        Topology(bus_namespace, 5, guard_limit=5).declare(connection, "probe", ["lead.captured"])
+    db, worker = running(pg_database("probe"), amqp_url, bus_namespace)
+    with db.transaction() as session:
+        outbox.publish(session, "lead.captured", captured("after an upgrade"))
+    wait_for(lambda: count_items(db) == 1)
+    assert worker.consumer.stats["handled"] == 1
