@@ -145,18 +145,22 @@ def me() -> dict[str, Any]:
 @require_roles(ADMIN)
 @auth.response(200, RotatedKeySchema)
 def rotate_signing_key() -> dict[str, Any]:
-    """Start signing with a new key (admins).
+    """Rotate the signing key (admins).
 
-    The old key stays in the JWKS until the tokens it signed have expired.
+    The new key is published at once and signs from ``signs_from`` on, once
+    every service has fetched it; the old key stays in the JWKS until the
+    tokens it signed have expired.
     """
-    kid = signing_keys.rotate_signing_key(
+    extra = service_context().settings.extra
+    kid, signs_from = signing_keys.rotate_signing_key(
         db_session(),
         current_app.extensions["crm.key_cipher"],
-        service_context().settings.extra["token_ttl"],
+        extra["token_ttl"],
+        extra["key_publish_ahead"],
     )
     db_session().commit()
     current_app.extensions["crm.keyring"].reload()
-    return {"kid": kid}
+    return {"kid": kid, "signs_from": signs_from}
 
 
 @auth.get("/jwks.json")

@@ -6,8 +6,8 @@ by ``CRM_GATEWAY_KEY_ENCRYPTION_KEY_FILE`` (a mounted secret). Outside
 embedded mode the gateway refuses to start without one. A key stored in
 plaintext by an older version is encrypted on the next start.
 
-Rotation retires the active key and creates a new one; a retired key stays
-in the JWKS until every token it signed has expired, then it is removed.
+Rotation publishes a new key ahead of using it, and a retired key stays in
+the JWKS until every token it signed has expired, then it is removed.
 """
 
 from __future__ import annotations
@@ -133,22 +133,28 @@ def ensure_signing_key(session: Session, cipher: KeyCipher) -> None:
         session.add(key)
 
 
-def rotate_signing_key(session: Session, cipher: KeyCipher, token_ttl: int) -> str:
-    """Retire the active key, start signing with a new one; returns the new key id.
+def rotate_signing_key(
+    session: Session, cipher: KeyCipher, token_ttl: int, publish_ahead: int
+) -> tuple[str, datetime]:
+    """Create the next signing key; returns its id and when it starts signing.
 
-    Retired keys stay published until the last token they signed expires
-    (``token_ttl`` plus a minute of clock leeway), then they are deleted.
+    The new key is published in the JWKS at once but signs only after
+    ``publish_ahead`` seconds, by when every service has fetched it in its
+    background refresh: no request ever carries a key id a service does not
+    know. The old key signs until then, and stays published until the last
+    token it signed expires (``token_ttl`` plus a minute of clock leeway).
     """
     now = utcnow()
+    switch = now + timedelta(seconds=publish_ahead)
     for key in session.scalars(select(SigningKey).where(SigningKey.retired_at.is_(None))):
-        key.retired_at = now
+        key.retired_at = switch
     session.execute(
         delete(SigningKey).where(SigningKey.retired_at < expired_before(now, token_ttl))
     )
     fresh = new_signing_key()
     fresh.private_pem = cipher.seal(fresh.private_pem)
     session.add(fresh)
-    return fresh.kid
+    return fresh.kid, switch
 
 
 def expired_before(now: datetime, token_ttl: int) -> datetime:
@@ -179,7 +185,11 @@ class KeyRing:
         # Read-only: this may run inside a request that holds the write lock.
         with self.db.reading() as session:
             keys = session.scalars(select(SigningKey).order_by(SigningKey.created_at.desc())).all()
-        active = next((k for k in keys if k.retired_at is None), None)
+        now = utcnow()
+        # The oldest key still within its signing period signs: a retiring
+        # key until its switch-over, then its successor.
+        signing = [k for k in keys if k.retired_at is None or k.retired_at > now]
+        active = signing[-1] if signing else None
         if active is None:
             raise RuntimeError("no signing key: run `python -m crm_gateway migrate` first")
         pem = self.cipher.open(active.private_pem)
@@ -187,7 +197,7 @@ class KeyRing:
             active.kid,
             serialization.load_pem_private_key(pem.encode(), password=None),
         )
-        cutoff = expired_before(utcnow(), self.token_ttl)
+        cutoff = expired_before(now, self.token_ttl)
         keys = [k for k in keys if k.retired_at is None or k.retired_at >= cutoff]
         self._public = {k.kid: RSAAlgorithm.from_jwk(k.public_jwk) for k in keys}
         self._jwks = [k.public_jwk for k in keys]

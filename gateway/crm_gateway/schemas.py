@@ -146,9 +146,10 @@ class TeamListSchema(StrictSchema):
 
 
 class RotatedKeySchema(StrictSchema):
-    """The key that signs tokens from now on."""
+    """The next signing key, and when it starts signing."""
 
     kid = fields.String(required=True)
+    signs_from = fields.DateTime(required=True)
 
 
 class JwkSchema(ma.Schema):

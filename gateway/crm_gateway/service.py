@@ -43,6 +43,8 @@ def _settings(env: Env) -> dict[str, Any]:
             per_user_any_address=env.int("CRM_LOGIN_MAX_USER_FAILURES_ANYWHERE", 50, min=1),
         ),
         "refresh_ttl": env.int("CRM_REFRESH_TOKEN_TTL", 14 * 86400, min=300),
+        # Longer than a service's background JWKS refresh (300 s) plus slack.
+        "key_publish_ahead": env.int("CRM_SIGNING_KEY_PUBLISH_AHEAD", 360, min=0),
         "api_key_token_ttl": env.int("CRM_API_KEY_TOKEN_TTL", 120, min=30, max=900),
         "max_upload_bytes": env.int("CRM_GATEWAY_MAX_BODY_BYTES", 64 * 1024 * 1024, min=1024),
     }

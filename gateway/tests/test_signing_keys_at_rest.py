@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import jwt
 import pytest
 from cryptography.fernet import Fernet
 from jwt.algorithms import RSAAlgorithm
@@ -72,30 +75,40 @@ def test_a_bad_key_is_refused_with_a_clear_message():
         make_cipher({"CRM_GATEWAY_KEY_ENCRYPTION_KEY": "not-a-key"}, embedded=False)
 
 
-def test_rotation_keeps_the_old_public_key_until_its_tokens_expire(gw, bearer, login):
+def _kids(gw):
+    return {k["kid"] for k in gw.client.get("/api/v1/auth/jwks.json").json["keys"]}
+
+
+def _age_retirements(gw, **delta):
+    # Move every retirement into the past, as if that much time had gone by.
+    with gw.db.transaction() as session:
+        for key in session.scalars(select(SigningKey).where(SigningKey.retired_at.is_not(None))):
+            key.retired_at = key.retired_at - timedelta(**delta)
+    gw.app.extensions["crm.keyring"].reload()
+
+
+def test_rotation_publishes_the_new_key_first_and_keeps_the_old_until_its_tokens_expire(
+    gw, bearer, login
+):
     admin = bearer(gw)
     old_token = login(gw).json["access_token"]
+    old_kid = jwt.get_unverified_header(old_token)["kid"]
     rotated = gw.client.post("/api/v1/auth/signing-keys/rotate", headers=admin)
     assert rotated.status_code == 200, rotated.json
+    new_kid = rotated.json["kid"]
+    assert _kids(gw) == {old_kid, new_kid}, "published before it signs anything"
+    assert jwt.get_unverified_header(login(gw).json["access_token"])["kid"] == old_kid
+    # After the switch-over the new key signs; the old one still verifies old tokens.
+    _age_retirements(gw, seconds=361)
+    assert jwt.get_unverified_header(login(gw).json["access_token"])["kid"] == new_kid
     jwks = gw.client.get("/api/v1/auth/jwks.json").json["keys"]
-    kids = {k["kid"] for k in jwks}
-    assert rotated.json["kid"] in kids and len(kids) == 2
     verifier = TokenVerifier.from_keys(
         [(k["kid"], RSAAlgorithm.from_jwk(k)) for k in jwks], issuer="crm-gateway", audience="crm"
     )
-    assert verifier.verify(old_token).username == "admin", "old tokens still verify"
-    new_token = login(gw).json["access_token"]
-    import jwt
-
-    assert jwt.get_unverified_header(new_token)["kid"] == rotated.json["kid"]
-    # Once the retired key's tokens have all expired, it leaves the JWKS.
-    with gw.db.transaction() as session:
-        for key in session.scalars(select(SigningKey).where(SigningKey.retired_at.is_not(None))):
-            key.retired_at = key.retired_at.replace(year=key.retired_at.year - 1)
-    gw.app.extensions["crm.keyring"].reload()
-    assert {k["kid"] for k in gw.client.get("/api/v1/auth/jwks.json").json["keys"]} == {
-        rotated.json["kid"]
-    }
+    assert verifier.verify(old_token).username == "admin"
+    # Once every token the old key signed has expired, it leaves the JWKS.
+    _age_retirements(gw, seconds=900 + 61)
+    assert _kids(gw) == {new_kid}
 
 
 def test_only_admins_rotate(gw, bearer):
