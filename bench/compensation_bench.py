@@ -49,16 +49,12 @@ def pct(values: list[float], p: float) -> float:
 def seed(url: str, reps: list[uuid.UUID], teams: list[uuid.UUID]) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(
-            text("CREATE TEMP TABLE reps (n int, id uuid, team uuid)")
-        )
+        conn.execute(text("CREATE TEMP TABLE reps (n int, id uuid, team uuid)"))
         conn.execute(
             text("INSERT INTO reps VALUES (:n, :id, :team)"),
             [{"n": i, "id": r, "team": teams[i % len(teams)]} for i, r in enumerate(reps)],
         )
-        conn.execute(
-            text("CREATE TEMP TABLE months (n int, month text)")
-        )
+        conn.execute(text("CREATE TEMP TABLE months (n int, month text)"))
         conn.execute(
             text("INSERT INTO months VALUES (:n, :m)"),
             [{"n": i, "m": m} for i, m in enumerate(MONTHS)],
@@ -115,12 +111,20 @@ def main() -> None:
         harness = ServiceHarness(SERVICE, TokenFactory(), database_url=url)
         admin = harness.user("admin")
         plan = {
-            "name": "bench", "currency": "CNY", "base": "collected",
-            "tiers": [{"from": "0", "to": "80", "rate": "3"}, {"from": "80", "to": None, "rate": "5"}],
+            "name": "bench",
+            "currency": "CNY",
+            "base": "collected",
+            "tiers": [
+                {"from": "0", "to": "80", "rate": "3"},
+                {"from": "80", "to": None, "rate": "5"},
+            ],
         }
-        assert harness.client.post(
-            "/api/v1/compensation/plans", json=plan, headers=admin.headers
-        ).status_code == 201
+        assert (
+            harness.client.post(
+                "/api/v1/compensation/plans", json=plan, headers=admin.headers
+            ).status_code
+            == 201
+        )
 
         engine = create_engine(url)
         with engine.connect() as conn:
@@ -173,12 +177,16 @@ def main() -> None:
             "plain_select_p50_ms": round(statistics.median(plain_times) * 1000, 2),
             "plain_select_p99_ms": round(pct(plain_times, 99), 2),
         }
-        print(f"period close, {REPS} reps over {LINES:,} ledger lines: "
-              f"{figures['close_seconds']} s (target < 30 s); plain aggregate "
-              f"{figures['reference_aggregate_seconds']} s")
-        print(f"statement p50/p99: {figures['statement_p50_ms']} / {figures['statement_p99_ms']} ms "
-              f"(target p99 < 200 ms); plain indexed select p50/p99: "
-              f"{figures['plain_select_p50_ms']} / {figures['plain_select_p99_ms']} ms")
+        print(
+            f"period close, {REPS} reps over {LINES:,} ledger lines: "
+            f"{figures['close_seconds']} s (target < 30 s); plain aggregate "
+            f"{figures['reference_aggregate_seconds']} s"
+        )
+        print(
+            f"statement p50/p99: {figures['statement_p50_ms']} / {figures['statement_p99_ms']} ms "
+            f"(target p99 < 200 ms); plain indexed select p50/p99: "
+            f"{figures['plain_select_p50_ms']} / {figures['plain_select_p99_ms']} ms"
+        )
         print(json.dumps({"compensation": figures}))
         out = os.path.join(os.path.dirname(__file__), "results")
         os.makedirs(out, exist_ok=True)

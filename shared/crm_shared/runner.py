@@ -219,6 +219,8 @@ def connection_budget(specs: Mapping[str, ServiceSpec], env: Mapping[str, str]) 
             budget[name] = load_pool_settings(reader, service, "worker").max_connections
     reader.check()
     return budget
+
+
 def local_key_encryption_key(data_dir: Path) -> Path:
     """The file holding the gateway's key-encryption key: made on first start, then reused."""
     from cryptography.fernet import Fernet

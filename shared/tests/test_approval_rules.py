@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_shared.approvals import rules
-from crm_shared.approvals.people import DirectoryUser, StaticDirectory, Team
+from crm_shared.directory import DirectoryTeam, DirectoryUser, MemoryDirectory
 from crm_shared.errors import Conflict, ValidationFailed
 
 
@@ -26,8 +26,11 @@ def org():
     rep = person(("rep",), sales)
     finance = [person(("finance",)), person(("finance",))]
     admin = person(("admin",))
-    teams = [Team(region, m2.id, None), Team(sales, m1.id, region)]
-    directory = StaticDirectory([m2, m1, rep, *finance, admin], teams)
+    teams = [
+        DirectoryTeam(region, "team", m2.id, None),
+        DirectoryTeam(sales, "team", m1.id, region),
+    ]
+    directory = MemoryDirectory([m2, m1, rep, *finance, admin], teams)
     return directory, rep, m1, m2, finance, admin
 
 
@@ -70,7 +73,7 @@ def test_a_step_without_approvers_goes_to_admins_and_never_passes_silently():
     state = rules.submit(flow, rules.Facts(), rep.id, directory)
     assert state.status == rules.PENDING
     assert rules.may_act(state) == (admin.id,) and state.plan[0].to_admins
-    lonely = StaticDirectory([rep])
+    lonely = MemoryDirectory([rep])
     with pytest.raises(ValidationFailed) as raised:
         rules.submit(flow, rules.Facts(), rep.id, lonely)
     assert raised.value.errors[0]["field"] == "steps.0.approvers"
@@ -183,7 +186,7 @@ def flows(draw):
                 condition=rules.Condition(amount_over=threshold),
             )
         )
-    directory = StaticDirectory([DirectoryUser(p, "p", ("rep",), None, True) for p in people])
+    directory = MemoryDirectory([DirectoryUser(p, "p", ("rep",), None, True) for p in people])
     return rules.Flow(tuple(steps)), directory, people
 
 
@@ -223,7 +226,7 @@ def test_approved_only_when_every_applicable_step_is_satisfied(made, amount, dat
 @settings(max_examples=200, deadline=None)
 @given(users, st.sampled_from(["any", "all"]), st.data())
 def test_any_needs_one_all_needs_everyone(people, mode, data):
-    directory = StaticDirectory([DirectoryUser(p, "p", ("rep",), None, True) for p in people])
+    directory = MemoryDirectory([DirectoryUser(p, "p", ("rep",), None, True) for p in people])
     flow = rules.Flow((rules.Step("s", rules.ApproverRule("users", users=tuple(people)), mode),))
     state = rules.submit(flow, rules.Facts(), uuid.uuid4(), directory)
     order = data.draw(st.permutations(people))

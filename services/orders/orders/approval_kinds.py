@@ -5,10 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from crm_shared.approvals.engine import Approvals, DocumentKind, Outcome
+from crm_shared.directory import SqlDirectory
 
-from .directory import OrdersDirectory
-
-APPROVALS = Approvals("orders", directory=OrdersDirectory)
+APPROVALS = Approvals("orders", directory=SqlDirectory)
 
 
 def _contract(status: str):  # late import: contracts imports this module

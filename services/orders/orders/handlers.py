@@ -6,7 +6,6 @@ from sqlalchemy.orm import Session
 
 from crm_shared.events import Event
 
-from .directory import remember_user
 from .ordering import on_deal_won as deal_won
 
 
@@ -15,9 +14,6 @@ def on_deal_won(session: Session, event: Event) -> None:
     deal_won(session, event.data)
 
 
-def on_user(session: Session, event: Event) -> None:
-    """Keep the copy of users that approvals and escalations resolve people from."""
-    remember_user(session, event.data, event.time)
-
-
-HANDLERS = {"deal.won": on_deal_won, "user.created": on_user, "user.updated": on_user}
+# Users and teams (for approvers and escalations) come from the platform's
+# directory copy (crm_shared.directory), which every service keeps.
+HANDLERS = {"deal.won": on_deal_won}

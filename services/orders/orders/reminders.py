@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from crm_shared import outbox
 from crm_shared.db import Database, utcnow
+from crm_shared.directory import Directory, SqlDirectory
 from crm_shared.errors import ValidationFailed
 from crm_shared.schemas import format_amount
 
-from .directory import OrdersDirectory
 from .models import EscalationStep, Installment, Order, ReminderSent
 from .rules.installments import days_overdue, installment_status
 
@@ -53,7 +53,7 @@ def set_ladder(session: Session, steps: list[dict[str, Any]]) -> list[dict[str, 
     return ladder(session)
 
 
-def _recipients(directory: OrdersDirectory, order: Order, notify: str) -> list[uuid.UUID]:
+def _recipients(directory: Directory, order: Order, notify: str) -> list[uuid.UUID]:
     if notify == "owner":
         return [order.owner_id]
     if notify == "manager":
@@ -78,7 +78,7 @@ def _once(session: Session, installment_id: uuid.UUID, step: str) -> bool:
 def run_reminders(session: Session, today: date) -> dict[str, int]:
     """Publish the reminders and escalations due on ``today``; returns how many of each."""
     steps = ladder(session)
-    directory = OrdersDirectory(session)
+    directory = SqlDirectory(session)
     counts = {"due_soon": 0, "overdue": 0}
     rows = session.execute(
         select(Installment, Order)

@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 
 from .. import outbox
 from ..db import utcnow
+from ..directory import Directory
 from ..errors import NotFound, ValidationFailed
 from ..pagination import decode_cursor, encode_cursor
 from . import APPROVALS_PATH, rules
-from .people import Directory
 from .tables import approval_decisions, approval_flows, approval_requests, approval_tasks
 
 

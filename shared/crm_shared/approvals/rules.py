@@ -30,8 +30,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from ..directory import Directory
 from ..errors import Conflict, ValidationFailed
-from .people import Directory
 
 MODES = ("any", "all", "sequential")
 APPROVER_KINDS = ("users", "role", "submitter_manager", "managers_up")

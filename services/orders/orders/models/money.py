@@ -163,19 +163,6 @@ class Invoice(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class DirectoryEntry(Base):
-    """This service's copy of a user (from ``user.*`` events), for approvers and escalations."""
-
-    __tablename__ = "directory_users"
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    username: Mapped[str] = mapped_column(String(100))
-    roles: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
-    active: Mapped[bool] = mapped_column(default=True)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class CreditRating(Base):
     """The last credit risk published per customer and currency (publish on change only)."""
 

@@ -2,8 +2,6 @@ import uuid
 
 import pytest
 
-from orders.models import DirectoryEntry
-
 
 @pytest.fixture
 def people(svc):
@@ -13,7 +11,12 @@ def people(svc):
     manager = svc.user("manager", team_id=team)
     finance = svc.user("rep")
     admin = svc.user("admin")
-    for user, roles in ((rep, ["rep"]), (manager, ["manager"]), (admin, ["admin"])):
+    for user, roles in (
+        (rep, ["rep"]),
+        (manager, ["manager"]),
+        (finance, ["finance"]),
+        (admin, ["admin"]),
+    ):
         svc.deliver(
             svc.event(
                 "user.created",
@@ -26,13 +29,15 @@ def people(svc):
                 },
             )
         )
-    # The gateway has no finance role yet (its user.* contract names four roles), so the
-    # finance clerk is written into the directory copy as that role would arrive.
-    with svc.db.session() as session:
-        session.add(
-            DirectoryEntry(
-                id=finance.id, username="finance", roles=["finance"], team_id=None, active=True
-            )
+    svc.deliver(
+        svc.event(
+            "team.created",
+            {
+                "team_id": str(team),
+                "name": "华东",
+                "manager_id": str(manager.id),
+                "parent_id": None,
+            },
         )
-        session.commit()
+    )
     return rep, manager, finance, admin

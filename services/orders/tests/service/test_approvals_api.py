@@ -10,9 +10,9 @@ import pytest
 
 from crm_shared.approvals.api import approvals_blueprint
 from crm_shared.approvals.engine import Approvals, DocumentKind
-from crm_shared.approvals.people import DirectoryUser, StaticDirectory, Team
 from crm_shared.approvals.rules import Facts
 from crm_shared.approvals.tables import approval_requests
+from crm_shared.directory import DirectoryTeam, DirectoryUser, MemoryDirectory
 from crm_shared.testing import User
 from orders.service import SERVICE
 
@@ -32,7 +32,10 @@ def world(harness_factory, tokens):
         *(DirectoryUser(f.id, "f", ("finance",), None, True) for f in finance),
         DirectoryUser(admin.id, "a", ("admin",), None, True),
     ]
-    directory = StaticDirectory(people, [Team(team, manager.id, parent), Team(parent, boss.id)])
+    directory = MemoryDirectory(
+        people,
+        [DirectoryTeam(team, "team", manager.id, parent), DirectoryTeam(parent, "team", boss.id)],
+    )
     outcomes = []
     approvals = Approvals("orders", lambda _session: directory)
     approvals.register(

@@ -98,18 +98,6 @@ def upgrade() -> None:
     sa.Column('rated_at', crm_shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('customer_id', 'currency', name=op.f('pk_credit_ratings'))
     )
-    op.create_table('directory_users',
-    sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('username', sa.String(length=100), nullable=False),
-    sa.Column('roles', crm_shared.db.JSONType(), nullable=False),
-    sa.Column('team_id', sa.Uuid(), nullable=True),
-    sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('updated_at', crm_shared.db.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_directory_users'))
-    )
-    with op.batch_alter_table('directory_users', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_directory_users_team_id'), ['team_id'], unique=False)
-
     op.create_table('escalation_steps',
     sa.Column('days_after', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('notify', sa.String(length=20), nullable=False),
@@ -464,10 +452,6 @@ def downgrade() -> None:
     op.drop_table('quotes')
     op.drop_table('price_lists')
     op.drop_table('escalation_steps')
-    with op.batch_alter_table('directory_users', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_directory_users_team_id'))
-
-    op.drop_table('directory_users')
     op.drop_table('credit_ratings')
     with op.batch_alter_table('contracts', schema=None) as batch_op:
         batch_op.drop_index('uq_contracts_number_version')
