@@ -29,6 +29,9 @@ def _settings(env: Env) -> dict[str, Any]:
         "portal_replies_per_minute": env.int(
             "CRM_SERVICE_DESK_PORTAL_REPLIES_PER_MINUTE", 10, min=1, max=1000
         ),
+        "kb_public_per_minute": env.int(
+            "CRM_SERVICE_DESK_KB_PUBLIC_PER_MINUTE", 60, min=1, max=100000
+        ),
         "max_message_bytes": env.int(
             "CRM_SERVICE_DESK_MAX_MESSAGE_BYTES", 8 * 1024 * 1024, min=1024
         ),
@@ -40,6 +43,7 @@ def _blueprints():  # imported late: routes pull in the whole app
         calendars,
         customer_portal,
         email_intake,
+        knowledge_base,
         routing,
         sla_policies,
         surveys,
@@ -56,6 +60,8 @@ def _blueprints():  # imported late: routes pull in the whole app
         calendars.blp,
         sla_policies.blp,
         surveys.blp,
+        knowledge_base.blp,
+        knowledge_base.ticket_blp,
     ]
 
 

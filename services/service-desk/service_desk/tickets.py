@@ -96,6 +96,7 @@ def open_ticket(
         category=data.get("category"),
         channel=data.get("channel") or channel,
         contact_id=data.get("contact_id"),
+        requester_email=data.get("requester_email"),
         order_id=data.get("order_id"),
         product_id=data.get("product_id"),
         tags=sorted(set(data.get("tags") or [])),
