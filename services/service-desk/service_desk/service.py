@@ -44,6 +44,7 @@ def _blueprints():  # imported late: routes pull in the whole app
         customer_portal,
         email_intake,
         knowledge_base,
+        reports,
         routing,
         sla_policies,
         surveys,
@@ -62,6 +63,7 @@ def _blueprints():  # imported late: routes pull in the whole app
         surveys.blp,
         knowledge_base.blp,
         knowledge_base.ticket_blp,
+        reports.blp,
     ]
 
 
