@@ -40,6 +40,7 @@ def _settings(env: Env) -> dict[str, Any]:
 
 def _blueprints():  # imported late: routes pull in the whole app
     from .api import (
+        breach_risk,
         calendars,
         customer_portal,
         email_intake,
@@ -64,6 +65,7 @@ def _blueprints():  # imported late: routes pull in the whole app
         knowledge_base.blp,
         knowledge_base.ticket_blp,
         reports.blp,
+        breach_risk.blp,
     ]
 
 
