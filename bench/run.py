@@ -33,6 +33,7 @@ import uuid
 from pathlib import Path
 
 import requests
+from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -134,6 +135,8 @@ def main() -> int:
         "CRM_BROKER_URL": AMQP,
         "CRM_BUS_NAMESPACE": namespace,
         "CRM_ADMIN_PASSWORD": PASSWORD,
+        # A throwaway key-encryption key: the gateway refuses PostgreSQL without one.
+        "CRM_GATEWAY_KEY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "CRM_JWKS_URL": f"http://127.0.0.1:{ports['gateway']}/api/v1/auth/jwks.json",
         "CRM_LEADS_URL": f"http://127.0.0.1:{ports['leads']}",
         "CRM_LEADS_WORKER_HEALTH_PORT": str(ports["worker"]),

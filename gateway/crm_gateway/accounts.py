@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 import sys
 import uuid
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -24,9 +25,10 @@ from crm_shared.errors import (
     ValidationFailed,
 )
 
-from .keys import ensure_signing_key
+from .keys import ensure_signing_key, make_cipher
 from .models import LoginAttempt, Team, User
-from .passwords import hash_password, password_problem, verify_password
+from .passwords import hash_password, needs_rehash, password_problem, verify_password
+from .refresh import revoke_refresh_tokens
 from .throttle import ThrottlePolicy, retry_after
 
 
@@ -37,6 +39,7 @@ def _user_event(user: User) -> dict[str, Any]:
         "roles": sorted(user.roles),
         "team_id": user.team_id,
         "active": user.active,
+        "tokens_valid_after": user.tokens_valid_after,
     }
 
 
@@ -48,7 +51,9 @@ def _check_team(session: Session, team_id: uuid.UUID | None) -> None:
 def create_user(session: Session, data: dict[str, Any]) -> User:
     """Create a user (admins only; the route checks) and announce it."""
     username = data["username"].strip().lower()
-    problem = password_problem(data["password"], username)
+    problem = password_problem(
+        data["password"], username, data.get("display_name") or "", data.get("email") or ""
+    )
     if problem:
         raise ValidationFailed.field("password", problem)
     _check_team(session, data.get("team_id"))
@@ -102,8 +107,17 @@ def update_user(
     admin_fields = {"roles", "team_id", "active", "display_name", "email"}
     if not principal.is_admin and (admin_fields & data.keys() or user.id != principal.id):
         raise Forbidden("only an admin may change this")
+    before = (user.active, sorted(user.roles), user.team_id)
     if "password" in data:
-        problem = password_problem(data["password"], user.username)
+        # One's own password changes only with the current one: a stolen
+        # session (an unlocked laptop) must not be enough to take the account.
+        if user.id == principal.id and not verify_password(
+            user.password_hash, data.get("current_password") or ""
+        ):
+            raise ValidationFailed.field("current_password", "is not your current password")
+        problem = password_problem(
+            data["password"], user.username, user.display_name or "", user.email or ""
+        )
         if problem:
             raise ValidationFailed.field("password", problem)
         user.password_hash = hash_password(data["password"])
@@ -118,60 +132,72 @@ def update_user(
         if name in data:
             setattr(user, name, data[name])
     user.updated_at = utcnow()
-    if admin_fields & data.keys():
+    if "password" in data or not user.active:
+        revoke_refresh_tokens(session, user.id)
+    revoke = "password" in data or before != (user.active, sorted(user.roles), user.team_id)
+    if revoke:
+        # Every token issued so far carries the old rights (or was got with
+        # the old password): refuse them all from now on, everywhere.
+        user.tokens_valid_after = user.updated_at
+    if revoke or admin_fields & data.keys():
         outbox.publish(session, "user.updated", _user_event(user), subject=user.id)
     return user
 
 
-def create_team(session: Session, name: str) -> Team:
-    """Create a team."""
-    name = name.strip()
-    if session.scalar(select(Team.id).where(Team.name == name)) is not None:
-        raise Conflict("team name is taken", errors=[{"field": "name", "message": "is taken"}])
-    team = Team(id=uuid.uuid4(), name=name, created_at=utcnow())
-    session.add(team)
-    return team
+def _failures_since(session: Session, *conditions: Any) -> list[datetime]:
+    return list(
+        session.scalars(
+            select(LoginAttempt.at).where(LoginAttempt.succeeded.is_(False), *conditions)
+        ).all()
+    )
+
+
+def _last_success(session: Session, *conditions: Any) -> datetime | None:
+    return session.scalar(
+        select(func.max(LoginAttempt.at)).where(LoginAttempt.succeeded.is_(True), *conditions)
+    )
 
 
 def authenticate(
     session: Session, username: str, password: str, client: str, policy: ThrottlePolicy
 ) -> User:
-    """The active user with these credentials; every try is recorded and throttled."""
+    """The active user with these credentials; every try is recorded and throttled.
+
+    Throttling counts failures per username *and address*, so an attacker
+    guessing from elsewhere never locks the user out of their own address;
+    an address failing for many usernames is refused too, and so is a
+    username failing from many addresses, except from an address it signed
+    in from before (a known address).
+    """
     username = username.strip().lower()
+    client = client[:64]
     now = utcnow()
     since = now - policy.window
-    last_success = session.scalar(
-        select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.username == username, LoginAttempt.succeeded.is_(True)
-        )
+    same_user = LoginAttempt.username == username
+    same_client = LoginAttempt.client == client
+    pair_success = _last_success(session, same_user, same_client)
+    pair_since = max(since, pair_success) if pair_success else since
+    pair_failures = _failures_since(session, same_user, same_client, LoginAttempt.at > pair_since)
+    client_failures = _failures_since(session, same_client, LoginAttempt.at > since)
+    known_address = pair_success is not None
+    user_failures = (
+        [] if known_address else _failures_since(session, same_user, LoginAttempt.at > since)
     )
-    user_since = max(since, last_success) if last_success else since
-    user_failures = session.scalars(
-        select(LoginAttempt.at).where(
-            LoginAttempt.username == username,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at > user_since,
-        )
-    ).all()
-    client_failures = session.scalars(
-        select(LoginAttempt.at).where(
-            LoginAttempt.client == client,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at > since,
-        )
-    ).all()
-    wait = retry_after(policy, user_failures, client_failures, now)
+    wait = retry_after(policy, pair_failures, client_failures, user_failures, now)
     if wait is not None:
         raise TooManyRequests("too many failed sign-ins; try again later", retry_after=wait)
     user = session.scalars(select(User).where(User.username == username)).first()
     ok = verify_password(user.password_hash if user else None, password)
     ok = ok and user is not None and user.active
-    session.add(LoginAttempt(username=username, client=client[:64], succeeded=ok, at=now))
+    session.add(LoginAttempt(username=username, client=client, succeeded=ok, at=now))
     if not ok:
         # The failure must be remembered even though the request fails.
         session.commit()
         raise Unauthorized("wrong username or password")
     assert user is not None
+    if needs_rehash(user.password_hash):
+        # Hashes from older parameters are upgraded the moment we see the password.
+        user.password_hash = hash_password(password)
     return user
 
 
@@ -185,10 +211,26 @@ def token_claims(user: User, *, issuer: str, audience: str, ttl: int) -> dict[st
         "team_id": str(user.team_id) if user.team_id else None,
         "iss": issuer,
         "aud": audience,
-        "iat": now,
+        # Sub-second, so a token issued right after a revocation (in the same
+        # second) is not mistaken for one issued before it.
+        "iat": now.timestamp(),
         "exp": now + timedelta(seconds=ttl),
         "jti": uuid.uuid4().hex,
     }
+
+
+def standing(db: Database) -> Callable[[uuid.UUID], tuple[bool, datetime | None]]:
+    """The gateway's answer to "does this user's token still count?", from its users."""
+
+    def lookup(user_id: uuid.UUID) -> tuple[bool, datetime | None]:
+        with db.session() as session:
+            row = session.execute(
+                select(User.active, User.tokens_valid_after).where(User.id == user_id)
+            ).first()
+        # A token naming a user the gateway does not have is never valid here.
+        return (bool(row.active), row.tokens_valid_after) if row else (False, None)
+
+    return lookup
 
 
 def prune_login_attempts(db: Database, _settings: Settings) -> None:
@@ -205,8 +247,9 @@ def bootstrap(db: Database, settings: Settings) -> None:
     The admin's password is ``CRM_ADMIN_PASSWORD`` when set; otherwise one is
     generated and printed once. There is no built-in default password.
     """
+    cipher = make_cipher(settings.extra["key_encryption"], embedded=settings.is_sqlite)
     with db.transaction() as session:
-        ensure_signing_key(session)
+        ensure_signing_key(session, cipher)
         has_admin = any(ADMIN in (roles or []) for roles in session.scalars(select(User.roles)))
         if has_admin:
             return

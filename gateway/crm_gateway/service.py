@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 
 from crm_shared.config import DEFAULT_PORTS, Env, service_url
+from crm_shared.db import utcnow
 from crm_shared.service import Job, ServiceSpec
 
 from .models import metadata
@@ -17,7 +20,13 @@ def _settings(env: Env) -> dict[str, Any]:
     from .throttle import ThrottlePolicy
 
     urls = {name: service_url(env, name) for name in DEFAULT_PORTS if name != "gateway"}
+    secret_env = {
+        name: env.str(name, None)
+        for name in ("CRM_GATEWAY_KEY_ENCRYPTION_KEY", "CRM_GATEWAY_KEY_ENCRYPTION_KEY_FILE")
+    }
     return {
+        # Read (the file opened) only where keys are used: web and migrate.
+        "key_encryption": secret_env,
         "service_urls": urls,
         "routes": DEFAULT_ROUTES,
         "token_ttl": env.int("CRM_ACCESS_TOKEN_TTL", 900, min=60, max=86400),
@@ -31,21 +40,30 @@ def _settings(env: Env) -> dict[str, Any]:
         "throttle": ThrottlePolicy(
             per_user=env.int("CRM_LOGIN_MAX_FAILURES", 5, min=1),
             per_client=env.int("CRM_LOGIN_MAX_CLIENT_FAILURES", 20, min=1),
+            per_user_any_address=env.int("CRM_LOGIN_MAX_USER_FAILURES_ANYWHERE", 50, min=1),
         ),
+        "refresh_ttl": env.int("CRM_REFRESH_TOKEN_TTL", 14 * 86400, min=300),
+        # Longer than a service's background JWKS refresh (300 s) plus slack.
+        "key_publish_ahead": env.int("CRM_SIGNING_KEY_PUBLISH_AHEAD", 360, min=0),
+        "api_key_token_ttl": env.int("CRM_API_KEY_TOKEN_TTL", 120, min=30, max=900),
         "max_upload_bytes": env.int("CRM_GATEWAY_MAX_BODY_BYTES", 64 * 1024 * 1024, min=1024),
     }
 
 
 def _blueprints():  # imported late: routes pull in the whole app
-    from .api import auth, teams, users
+    from .api import api_keys, auth, teams, users
 
-    return [auth, users, teams]
+    return [auth, users, teams, api_keys]
 
 
 def _init_app(app: Flask) -> None:
+    from crm_shared.auth import Revocations
     from crm_shared.web import public, service_context
 
-    from .keys import KeyRing
+    from .accounts import standing
+    from .api_keys import KeyExchange, presented_key
+    from .keys import KeyRing, make_cipher
+    from .models import ApiKey
     from .openapi import MergedSpec
     from .proxy import Proxy
 
@@ -54,9 +72,14 @@ def _init_app(app: Flask) -> None:
     # Proxied bodies (imports) may be larger than the gateway's own JSON;
     # each service enforces its own limit.
     app.config["MAX_CONTENT_LENGTH"] = extra["max_upload_bytes"]
-    keyring = KeyRing(ctx.db)
+    cipher = make_cipher(extra["key_encryption"], embedded=ctx.settings.is_sqlite)
+    keyring = KeyRing(ctx.db, cipher, extra["token_ttl"])
+    app.extensions["crm.key_cipher"] = cipher
     app.extensions["crm.keyring"] = keyring
     ctx.verifier.resolve_key = keyring.public_key
+    ctx.verifier.key_source = None  # its own keys, from its database: nothing to fetch
+    # The gateway owns the users: a revocation counts here at once (no cache).
+    ctx.verifier.revocations = Revocations(standing(ctx.db), ttl=0)
     proxy = Proxy(
         extra["service_urls"],
         extra["routes"],
@@ -70,8 +93,34 @@ def _init_app(app: Flask) -> None:
     def openapi_json() -> Any:
         return jsonify(merged.document(api.spec.to_dict()))
 
+    def sign_for_key(key: ApiKey, ttl: int) -> str:
+        now = utcnow()
+        return keyring.sign(
+            {
+                "sub": str(key.id),
+                "username": f"api-key:{key.name}",
+                "roles": [key.role],
+                "team_id": None,
+                "iss": ctx.settings.jwt_issuer,
+                "aud": ctx.settings.jwt_audience,
+                "iat": now.timestamp(),
+                "exp": now + timedelta(seconds=ttl),
+                "jti": uuid.uuid4().hex,
+                "api_key": True,
+            }
+        )
+
+    exchange = KeyExchange(ctx.db, sign_for_key, extra["api_key_token_ttl"])
+    app.extensions["crm.key_exchange"] = exchange
+
     @public
     def forward(path: str) -> Any:
+        key = presented_key(request.headers)
+        if key is not None:
+            # Services verify one kind of credential: swap the key for a token.
+            token = exchange.token_for(key, path.split("/", 1)[0])
+            request.environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+            request.environ.pop("HTTP_X_API_KEY", None)
         return proxy.forward(path)
 
     app.add_url_rule("/api/v1/openapi.json", "merged_openapi", openapi_json, methods=["GET"])
@@ -81,8 +130,12 @@ def _init_app(app: Flask) -> None:
         forward,
         methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"],
     )
-    app.add_url_rule("/.well-known/jwks.json", "well_known_jwks", lambda: jsonify(keyring.jwks()))
-    app.view_functions["well_known_jwks"]._crm_public = True  # type: ignore[attr-defined]
+
+    @public
+    def well_known_jwks() -> Any:
+        return jsonify(keyring.jwks())
+
+    app.add_url_rule("/.well-known/jwks.json", "well_known_jwks", well_known_jwks)
 
 
 def _jobs() -> list[Job]:
@@ -108,5 +161,7 @@ SERVICE = ServiceSpec(
     init_app=_init_app,
     jobs=_jobs,
     bootstrap=_bootstrap,
-    publishes=("user.created", "user.updated"),
+    publishes=("user.created", "user.updated", "team.created", "team.updated"),
+    # The gateway owns users and teams; it keeps no copy of its own events.
+    keeps_directory=False,
 )

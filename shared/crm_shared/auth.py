@@ -10,9 +10,12 @@ records, a manager their team's, an admin everything.
 from __future__ import annotations
 
 import enum
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import jwt
@@ -45,6 +48,9 @@ class Principal:
     username: str
     roles: frozenset[str] = field(default_factory=frozenset)
     team_id: uuid.UUID | None = None
+    # When the token was issued (its ``iat``, seconds since the epoch): a
+    # token issued before the user's ``tokens_valid_after`` is refused.
+    issued_at: float | None = field(default=None, compare=False)
 
     def has_role(self, *roles: str) -> bool:
         """True when the caller holds any of ``roles``."""
@@ -104,7 +110,61 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         username=str(claims.get("username", "")),
         roles=frozenset(str(r) for r in roles if r in ROLES),
         team_id=_uuid_or_none(claims.get("team_id")),
+        issued_at=float(claims["iat"]) if claims.get("iat") is not None else None,
     )
+
+
+# user id -> (still active?, tokens issued before this instant are refused)
+StandingLookup = Callable[[uuid.UUID], tuple[bool, datetime | None]]
+
+
+class Revocations:
+    """Refuses tokens of disabled users and tokens issued before a user's cut-off.
+
+    The standing of a user (active, ``tokens_valid_after``) comes from
+    ``lookup``: the gateway's own users table, or every other service's
+    directory copy (crm_shared.directory). Answers are remembered per user for
+    ``ttl`` seconds, so a busy service reads each user at most once per
+    ``ttl`` while a change still takes effect within it.
+    """
+
+    def __init__(
+        self,
+        lookup: StandingLookup,
+        *,
+        ttl: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+        size: int = 10_000,
+    ) -> None:
+        self.lookup = lookup
+        self.ttl = ttl
+        self.clock = clock
+        self.size = size
+        self._known: dict[uuid.UUID, tuple[float, bool, datetime | None]] = {}
+        self._lock = threading.Lock()
+
+    def _standing(self, user_id: uuid.UUID) -> tuple[bool, datetime | None]:
+        now = self.clock()
+        found = self._known.get(user_id)
+        if found is not None and now - found[0] < self.ttl:
+            return found[1], found[2]
+        active, cutoff = self.lookup(user_id)
+        if self.ttl > 0:
+            with self._lock:
+                if len(self._known) >= self.size:
+                    self._known.clear()  # bounded; refilled from live traffic
+                self._known[user_id] = (now, active, cutoff)
+        return active, cutoff
+
+    def check(self, principal: Principal) -> None:
+        """Raise Unauthorized when ``principal``'s token no longer counts."""
+        active, cutoff = self._standing(principal.id)
+        if not active:
+            raise Unauthorized("this account is disabled")
+        if cutoff is not None and (
+            principal.issued_at is None or principal.issued_at < cutoff.timestamp()
+        ):
+            raise Unauthorized("token revoked: sign in again")
 
 
 KeyResolver = Callable[[str | None], Any]
@@ -126,23 +186,36 @@ class TokenVerifier:
         self.audience = audience
         self.leeway = leeway
         self.resolve_key = resolve_key
+        # Set by the app factory (directory copy) or the gateway (its users).
+        self.revocations: Revocations | None = None
+        # Where published keys come from, when fetched (see from_jwks_url).
+        self.key_source: Any = None
+
+    def readiness(self) -> str:
+        """``ok`` when tokens can be verified now (the signing keys are held)."""
+        return "ok" if self.key_source is None else str(self.key_source.readiness())
+
+    def check_current(self, principal: Principal) -> None:
+        """Refuse a verified token that was revoked since it was issued."""
+        if self.revocations is not None:
+            self.revocations.check(principal)
 
     @classmethod
     def from_jwks_url(cls, url: str, *, issuer: str, audience: str) -> TokenVerifier:
-        """Verify with the keys published at ``url``."""
-        client = jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5)
+        """Verify with the keys published at ``url``, held by :class:`SigningKeys`."""
+        from .signing_keys import SigningKeys, http_fetch
+
+        keys = SigningKeys(http_fetch(url))
 
         def resolve(kid: str | None) -> Any:
-            try:
-                return client.get_signing_key(kid).key if kid else None
-            except jwt.PyJWKClientConnectionError as exc:
-                raise ServiceUnavailable(
-                    "cannot fetch the gateway's signing keys", retry_after=5
-                ) from exc
-            except jwt.PyJWKClientError:
-                return None
+            key = keys.key(kid)
+            if key is None and not keys.loaded:
+                raise ServiceUnavailable("cannot fetch the gateway's signing keys", retry_after=5)
+            return key
 
-        return cls(issuer=issuer, audience=audience, resolve_key=resolve)
+        verifier = cls(issuer=issuer, audience=audience, resolve_key=resolve)
+        verifier.key_source = keys
+        return verifier
 
     @classmethod
     def from_keys(
@@ -150,7 +223,7 @@ class TokenVerifier:
     ) -> TokenVerifier:
         """Verify with a fixed set of (key id, public key)."""
         table = dict(keys)
-        return cls(issuer=issuer, audience=audience, resolve_key=table.get)
+        return cls(issuer=issuer, audience=audience, resolve_key=lambda kid: table.get(kid or ""))
 
     def verify(self, token: str) -> Principal:
         """Return the caller named by a valid token; raise Unauthorized otherwise."""

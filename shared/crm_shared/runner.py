@@ -199,6 +199,20 @@ def process_table(specs: Mapping[str, ServiceSpec], env: Mapping[str, str]) -> d
     return table
 
 
+def local_key_encryption_key(data_dir: Path) -> Path:
+    """The file holding the gateway's key-encryption key: made on first start, then reused."""
+    from cryptography.fernet import Fernet
+
+    path = data_dir / "gateway-key-encryption.key"
+    if not path.exists():
+        # Created readable by the owner only; the gateway's keys cannot be
+        # opened without it, so it lives with the data it protects.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(Fernet.generate_key().decode() + "\n")
+    return path
+
+
 def run_processes(argv: list[str] | None = None) -> int:
     """``crm-up``: every service, worker and the gateway as processes on PostgreSQL and RabbitMQ."""
     parser = argparse.ArgumentParser(prog="crm-up", description=run_processes.__doc__)
@@ -212,6 +226,10 @@ def run_processes(argv: list[str] | None = None) -> int:
     data_dir = Path(args.data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     env = local_environment(specs, embedded=False, data_dir=data_dir, port_offset=args.port_offset)
+    if not env.get("CRM_GATEWAY_KEY_ENCRYPTION_KEY"):
+        env.setdefault(
+            "CRM_GATEWAY_KEY_ENCRYPTION_KEY_FILE", str(local_key_encryption_key(data_dir))
+        )
     os.environ.update(env)
     _migrate_all(_ordered(specs))
 

@@ -56,11 +56,47 @@ class ServiceSpec:
     # a heavy job (a lead import) would otherwise share one interpreter lock
     # with the relay and the consumer.
     jobs_apart: bool = False
+    # Keep a copy of the gateway's users and teams (crm_shared.directory).
+    # Only the gateway, which owns the originals, turns it off.
+    keeps_directory: bool = True
+
+    def __post_init__(self) -> None:
+        # The platform's handlers are added here, once, so every reader of
+        # ``handlers()`` (the worker, the AsyncAPI catalog, the test harness)
+        # sees them and no service has to register them itself.
+        if self.keeps_directory and not getattr(self.handlers, "_crm_directory", False):
+            object.__setattr__(self, "handlers", _with_directory(self.handlers))
 
     @property
     def migrations(self) -> str:
         """Alembic script location, inside the package so it ships with it."""
         return f"{self.import_name}:migrations"
+
+
+def _with_directory(
+    own: Callable[[], Mapping[str, Handler]],
+) -> Callable[[], Mapping[str, Handler]]:
+    """``own`` handlers plus the directory's; both run for an event they share."""
+
+    def handlers() -> Mapping[str, Handler]:
+        from .directory import HANDLERS
+
+        merged: dict[str, Handler] = dict(own())
+        for event_type, platform in HANDLERS.items():
+            service = merged.get(event_type)
+            merged[event_type] = platform if service is None else _both(platform, service)
+        return merged
+
+    handlers._crm_directory = True  # type: ignore[attr-defined]  # dataclasses.replace re-runs
+    return handlers
+
+
+def _both(first: Handler, second: Handler) -> Handler:
+    def run(session: Any, event: Any) -> None:
+        first(session, event)
+        second(session, event)
+
+    return run
 
 
 def discover() -> dict[str, ServiceSpec]:

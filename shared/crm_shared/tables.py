@@ -1,4 +1,4 @@
-"""Tables every service has beside its own: outbox, inbox and idempotency keys.
+"""Tables every service has beside its own: outbox, inbox, idempotency keys, directory.
 
 They live in their own MetaData so a service's Alembic environment targets
 ``[service_metadata, platform_metadata]`` and creates them in its own
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Index,
     Integer,
@@ -120,4 +121,29 @@ rate_limit_counters = Table(
     Column("window_start", BigInteger, primary_key=True),
     Column("count", Integer, nullable=False),
     Column("expires_at", BigInteger, nullable=False, index=True),
+)
+
+# Every service's copy of the gateway's users and teams (crm_shared.directory),
+# fed by user.* and team.* events. ``updated_at`` is the time of the event
+# that wrote the row, so an older event arriving late never overwrites it.
+directory_users = Table(
+    "directory_users",
+    platform_metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("username", String(100), nullable=False),
+    Column("roles", JSONType, nullable=False),
+    Column("team_id", Uuid, nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("tokens_valid_after", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+directory_teams = Table(
+    "directory_teams",
+    platform_metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("manager_id", Uuid, nullable=True),
+    Column("parent_id", Uuid, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
-from . import telemetry
+from . import directory, telemetry
 from .auth import Principal, TokenVerifier
 from .bus import connect
 from .config import Settings, load_settings
@@ -367,7 +367,9 @@ def _install_health(app: Flask, ctx: ServiceContext) -> None:
         # The web process writes events to its outbox, not to the broker, so
         # a broker outage is reported but does not take it out of rotation.
         checks["broker"] = probe.status()
-        ready = checks["database"] == "ok"
+        # Keys are fetched before the first request, not by a burst of them.
+        checks["signing_keys"] = ctx.verifier.readiness()
+        ready = checks["database"] == "ok" and checks["signing_keys"] == "ok"
         return jsonify(status="ready" if ready else "not ready", checks=checks), (
             200 if ready else 503
         )
@@ -419,9 +421,12 @@ class _VerifiedTokens:
     at most a minute, so a key withdrawn from the JWKS stops working soon.
     """
 
-    def __init__(self, ttl: float = 60.0, size: int = 10_000) -> None:
+    def __init__(
+        self, ttl: float = 60.0, size: int = 10_000, clock: Callable[[], float] = time.time
+    ) -> None:
         self.ttl = ttl
         self.size = size
+        self.clock = clock  # wall time: compared with the token's ``exp``
         self._items: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
 
@@ -429,7 +434,7 @@ class _VerifiedTokens:
         found = self._items.get(token)
         if found is None:
             return None
-        if found[0] <= time.time():
+        if found[0] <= self.clock():
             with self._lock:
                 self._items.pop(token, None)
             return None
@@ -439,7 +444,7 @@ class _VerifiedTokens:
         with self._lock:
             if len(self._items) >= self.size:
                 self._items.clear()  # crude, bounded; refilled from live traffic
-            self._items[token] = (min(time.time() + self.ttl, expires), principal)
+            self._items[token] = (min(self.clock() + self.ttl, expires), principal)
 
 
 def _token_expiry(token: str) -> float:
@@ -473,6 +478,7 @@ def _install_auth(app: Flask, verifier: TokenVerifier) -> None:
         if principal is None:
             principal = verifier.verify(token)
             verified.put(token, principal, _token_expiry(token))
+        verifier.check_current(principal)  # disabled, or issued before a revocation
         g.principal = principal
 
 
@@ -547,6 +553,8 @@ def create_service_app(
     verifier = verifier or TokenVerifier.from_jwks_url(
         settings.jwks_url, issuer=settings.jwt_issuer, audience=settings.jwt_audience
     )
+    if verifier.revocations is None:  # the gateway replaces it with its own users
+        verifier.revocations = directory.revocations(db)
     ctx = ServiceContext(spec=spec, settings=settings, db=db, verifier=verifier)
     app.extensions["crm"] = ctx
     _install_tracing(app, spec.name)

@@ -4,7 +4,6 @@ a database outage as 503, verified tokens remembered briefly."""
 from __future__ import annotations
 
 import threading
-import time
 
 from flask import Flask
 from sqlalchemy.exc import OperationalError
@@ -122,13 +121,16 @@ def test_verified_tokens_are_remembered_but_never_past_expiry(tmp_path, tokens):
     headers = tokens.headers()
     assert client.get("/api/v1/guarded/me", headers=headers).status_code == 200
     assert client.get("/api/v1/guarded/me", headers=headers).status_code == 200
-    cache = _VerifiedTokens(ttl=60)
+    now = [1_800_000_000.0]
+    cache = _VerifiedTokens(ttl=60, clock=lambda: now[0])
     principal = object()
-    cache.put("t", principal, time.time() + 0.3)
+    cache.put("t", principal, now[0] + 0.3)
     assert cache.get("t") is principal
-    time.sleep(0.4)
+    now[0] += 0.4
     assert cache.get("t") is None  # the token's own expiry bounds the memory
-    cache = _VerifiedTokens(ttl=0.2)
-    cache.put("t", principal, time.time() + 3600)
-    time.sleep(0.3)
+    cache = _VerifiedTokens(ttl=0.2, clock=lambda: now[0])
+    cache.put("t", principal, now[0] + 3600)
+    now[0] += 0.19
+    assert cache.get("t") is principal
+    now[0] += 0.02
     assert cache.get("t") is None
