@@ -299,3 +299,13 @@ class PortalSearch(Base):
     query: Mapped[str] = mapped_column(String(500))
     results: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class OrderRef(Base):
+    """This service's copy of which customer each order belongs to (order.created)."""
+
+    __tablename__ = "order_refs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
