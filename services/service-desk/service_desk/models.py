@@ -309,3 +309,35 @@ class OrderRef(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SupportForm(Base):
+    """A public support form (per product or brand), addressed by its key."""
+
+    __tablename__ = "support_forms"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    product_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    category: Mapped[str | None] = mapped_column(String(100))
+    honeypot_field: Mapped[str] = mapped_column(String(40), default="website")
+    per_client_per_minute: Mapped[int] = mapped_column(Integer, default=5)
+    per_key_per_minute: Mapped[int] = mapped_column(Integer, default=120)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class FormRequest(Base):
+    """A form submission from an address no customer is known by, for an agent to place."""
+
+    __tablename__ = "form_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    form_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("support_forms.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str | None] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -48,6 +48,7 @@ def _blueprints():  # imported late: routes pull in the whole app
         reports,
         routing,
         sla_policies,
+        support_forms,
         surveys,
         threads,
         tickets,
@@ -66,6 +67,7 @@ def _blueprints():  # imported late: routes pull in the whole app
         knowledge_base.ticket_blp,
         reports.blp,
         breach_risk.blp,
+        support_forms.blp,
     ]
 
 

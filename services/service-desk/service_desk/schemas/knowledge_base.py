@@ -17,7 +17,7 @@ class ArticleInSchema(StrictSchema):
     """A new article (a draft)."""
 
     title = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    body = fields.String(required=True, validate=validate.Length(min=1, max=200000))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=100000))
     category = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     tags = fields.List(
         fields.String(validate=validate.Length(min=1, max=50)),
@@ -32,7 +32,7 @@ class ArticlePatchSchema(StrictSchema):
     """Changes to an article; a new title or body makes a new version."""
 
     title = fields.String(validate=validate.Length(min=1, max=300))
-    body = fields.String(validate=validate.Length(min=1, max=200000))
+    body = fields.String(validate=validate.Length(min=1, max=100000))
     category = fields.String(allow_none=True, validate=validate.Length(max=100))
     tags = TAGS
     language = fields.String(validate=validate.Length(min=2, max=10))
