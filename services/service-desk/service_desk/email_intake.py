@@ -121,6 +121,7 @@ def take_email(session: Session, principal: Principal, raw: bytes) -> Outcome:
         {
             "customer_id": contact.customer_id,
             "contact_id": contact.contact_id,
+            "requester_email": parsed.sender,
             "subject": parsed.subject[:200],
             "description": parsed.body[:20000] or None,
         },

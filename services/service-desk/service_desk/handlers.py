@@ -1,4 +1,4 @@
-"""Events the service desk reacts to: it keeps a copy of who owns each customer."""
+"""Events the service desk reacts to: copies of who owns each customer and whose each order is."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from crm_shared.events import Event, parse_time
 
-from .models import CustomerRef
+from .models import CustomerRef, OrderRef
 from .tickets import remember_owner
 
 
@@ -66,9 +66,24 @@ def on_customer_recycled(session: Session, event: Event) -> None:
     )
 
 
+def on_order_created(session: Session, event: Event) -> None:
+    """Remember whose order it is, so a ticket can name it (a replay changes nothing)."""
+    data = event.data
+    order_id = uuid.UUID(data["order_id"])
+    if session.get(OrderRef, order_id) is None:
+        session.add(
+            OrderRef(
+                id=order_id,
+                customer_id=uuid.UUID(data["customer_id"]),
+                created_at=parse_time(data["created_at"]),
+            )
+        )
+
+
 HANDLERS = {
     "customer.created": on_customer_created,
     "customer.claimed": on_customer_claimed,
     "customer.assigned": on_customer_assigned,
     "customer.recycled": on_customer_recycled,
+    "order.created": on_order_created,
 }

@@ -50,6 +50,8 @@ class Ticket(Base):
     category: Mapped[str | None] = mapped_column(String(100))
     channel: Mapped[str] = mapped_column(String(20), default="api")
     contact_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # Who asked, by address (email channel): how portal searches meet tickets.
+    requester_email: Mapped[str | None] = mapped_column(String(254), index=True)
     order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     product_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -238,3 +240,104 @@ class ContactRef(Base):
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     contact_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     name: Mapped[str | None] = mapped_column(String(200))
+
+
+class Article(Base):
+    """A knowledge-base article (its current version; older ones in ArticleVersion)."""
+
+    __tablename__ = "kb_articles"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(100), index=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(10), default="zh")
+    state: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    visibility: Mapped[str] = mapped_column(String(10), default="internal")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # Search tokens (rules.kb_text): PostgreSQL indexes them as a generated
+    # tsvector with GIN, SQLite in an FTS5 table kept by triggers (migration).
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    helpful: Mapped[int] = mapped_column(Integer, default=0)
+    not_helpful: Mapped[int] = mapped_column(Integer, default=0)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ArticleVersion(Base):
+    """An earlier (or the current) text of an article."""
+
+    __tablename__ = "kb_article_versions"
+
+    article_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("kb_articles.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    edited_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    edited_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TicketArticle(Base):
+    """An article linked to a ticket (sent to the customer or used to solve it)."""
+
+    __tablename__ = "ticket_articles"
+
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    article_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("kb_articles.id"), primary_key=True)
+    linked_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PortalSearch(Base):
+    """A self-service search, for the deflection figure."""
+
+    __tablename__ = "kb_portal_searches"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    visitor: Mapped[str | None] = mapped_column(String(254), index=True)
+    query: Mapped[str] = mapped_column(String(500))
+    results: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class OrderRef(Base):
+    """This service's copy of which customer each order belongs to (order.created)."""
+
+    __tablename__ = "order_refs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SupportForm(Base):
+    """A public support form (per product or brand), addressed by its key."""
+
+    __tablename__ = "support_forms"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    product_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    category: Mapped[str | None] = mapped_column(String(100))
+    honeypot_field: Mapped[str] = mapped_column(String(40), default="website")
+    per_client_per_minute: Mapped[int] = mapped_column(Integer, default=5)
+    per_key_per_minute: Mapped[int] = mapped_column(Integer, default=120)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class FormRequest(Base):
+    """A form submission from an address no customer is known by, for an agent to place."""
+
+    __tablename__ = "form_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    form_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("support_forms.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str | None] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -29,6 +29,9 @@ def _settings(env: Env) -> dict[str, Any]:
         "portal_replies_per_minute": env.int(
             "CRM_SERVICE_DESK_PORTAL_REPLIES_PER_MINUTE", 10, min=1, max=1000
         ),
+        "kb_public_per_minute": env.int(
+            "CRM_SERVICE_DESK_KB_PUBLIC_PER_MINUTE", 60, min=1, max=100000
+        ),
         "max_message_bytes": env.int(
             "CRM_SERVICE_DESK_MAX_MESSAGE_BYTES", 8 * 1024 * 1024, min=1024
         ),
@@ -37,11 +40,15 @@ def _settings(env: Env) -> dict[str, Any]:
 
 def _blueprints():  # imported late: routes pull in the whole app
     from .api import (
+        breach_risk,
         calendars,
         customer_portal,
         email_intake,
+        knowledge_base,
+        reports,
         routing,
         sla_policies,
+        support_forms,
         surveys,
         threads,
         tickets,
@@ -56,6 +63,11 @@ def _blueprints():  # imported late: routes pull in the whole app
         calendars.blp,
         sla_policies.blp,
         surveys.blp,
+        knowledge_base.blp,
+        knowledge_base.ticket_blp,
+        reports.blp,
+        breach_risk.blp,
+        support_forms.blp,
     ]
 
 

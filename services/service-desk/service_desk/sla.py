@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from crm_shared import outbox
 from crm_shared.config import Settings
 from crm_shared.db import Database, utcnow
+from crm_shared.directory import SqlDirectory
 from crm_shared.errors import NotFound, ValidationFailed
 
 from .calendars import CalendarCache
@@ -29,6 +30,7 @@ from .models import (
     SupportGroup,
     Ticket,
 )
+from .rules.escalation import escalation_chain
 from .rules.sla_clocks import (
     Clock,
     PublicMessage,
@@ -264,8 +266,16 @@ def _notify(
     }
     if kind == "breached":
         data["breached_at"] = clock.due_at
-        # Escalation per policy: the named users are told, nearest first.
-        data["escalate_to"] = [str(u) for u in policy.escalate_to or []]
+        group = session.get(SupportGroup, ticket.group_id) if ticket.group_id else None
+        data["escalate_to"] = [
+            str(u)
+            for u in escalation_chain(
+                [uuid.UUID(str(u)) for u in policy.escalate_to or []],
+                group.lead_id if group else None,
+                ticket.assignee_id,
+                SqlDirectory(session),
+            )
+        ]
         outbox.publish(session, "ticket.sla_breached", data, subject=ticket.id)
     else:
         data["warned_at"] = now

@@ -16,7 +16,7 @@ from crm_shared.db import utcnow
 from crm_shared.errors import Conflict, NotFound, ValidationFailed
 from crm_shared.pagination import SortKey, paginate
 
-from .models import CustomerRef, Follower, GroupAgent, Message, StatusChange, Ticket
+from .models import CustomerRef, Follower, GroupAgent, Message, OrderRef, StatusChange, Ticket
 from .rules.ticket_status import TransitionRefused, check_transition
 
 
@@ -57,6 +57,15 @@ def check_customer_visible(customer_id: uuid.UUID) -> None:
         raise ValidationFailed.field("customer_id", "no such customer, or not one you may see")
 
 
+def check_order(session: Session, customer_id: uuid.UUID, order_id: uuid.UUID | None) -> None:
+    """422 unless the order (from order.created) belongs to the ticket's customer."""
+    if order_id is None:
+        return
+    order = session.get(OrderRef, order_id)
+    if order is None or order.customer_id != customer_id:
+        raise ValidationFailed.field("order_id", "no such order of this customer")
+
+
 def record_status(
     session: Session,
     ticket: Ticket,
@@ -84,6 +93,7 @@ def open_ticket(
 ) -> Ticket:
     """Open a ticket (status ``new``), the customer's owner following it."""
     now = now or utcnow()
+    check_order(session, data["customer_id"], data.get("order_id"))
     ticket = Ticket(
         id=uuid.uuid4(),
         customer_id=data["customer_id"],
@@ -96,6 +106,7 @@ def open_ticket(
         category=data.get("category"),
         channel=data.get("channel") or channel,
         contact_id=data.get("contact_id"),
+        requester_email=data.get("requester_email"),
         order_id=data.get("order_id"),
         product_id=data.get("product_id"),
         tags=sorted(set(data.get("tags") or [])),
@@ -168,6 +179,8 @@ def update(
     ticket = get(session, principal, ticket_id, lock=True)
     if ticket.status == "closed":
         raise Conflict("a closed ticket cannot be changed")
+    if data.get("order_id"):
+        check_order(session, ticket.customer_id, data["order_id"])
     for name in EDITABLE:
         if name in data:
             setattr(ticket, name, data[name])

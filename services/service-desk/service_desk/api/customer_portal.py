@@ -19,6 +19,7 @@ blp = Blueprint(
 
 @blp.get("/<string:token>")
 @public
+@blp.doc(security=[])
 @blp.response(200, PortalViewSchema)
 def show(token: str) -> dict[str, Any]:
     """Status, the public thread and the SLA promise (404 for a forged or expired link)."""
@@ -27,6 +28,7 @@ def show(token: str) -> dict[str, Any]:
 
 @blp.post("/<string:token>")
 @public
+@blp.doc(security=[])
 @blp.arguments(PortalReplySchema)
 @blp.response(200, PortalViewSchema)
 def reply(data: dict[str, Any], token: str) -> dict[str, Any]:

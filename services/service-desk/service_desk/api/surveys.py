@@ -16,6 +16,7 @@ blp = Blueprint(
 
 @blp.get("/<string:token>")
 @public
+@blp.doc(security=[])
 @blp.response(200, SurveyViewSchema)
 def show_survey(token: str) -> dict[str, Any]:
     """What the link is about (404 for a forged or expired link)."""
@@ -24,6 +25,7 @@ def show_survey(token: str) -> dict[str, Any]:
 
 @blp.post("/<string:token>")
 @public
+@blp.doc(security=[])
 @blp.arguments(SurveyAnswerSchema)
 @blp.response(200, SurveyViewSchema)
 def answer_survey(data: dict[str, Any], token: str) -> dict[str, Any]:

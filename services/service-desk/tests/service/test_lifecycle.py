@@ -150,3 +150,32 @@ def test_bad_ticket_fields_are_422(svc, visible):
     )
     assert response.status_code == 422 and response.json["errors"][0]["field"] == "priority"
     assert svc.events("ticket.opened") == []
+
+
+def test_a_ticket_names_only_an_order_of_its_customer(svc, visible):
+    agent = svc.user("service_agent")
+    customer_id = customer_owned_by(svc, visible, svc.user())
+    other_customer = customer_owned_by(svc, visible, svc.user())
+    order_id = str(uuid.uuid4())
+    event = svc.event(
+        "order.created",
+        {
+            "order_id": order_id,
+            "customer_id": customer_id,
+            "amount": "100.00",
+            "currency": "CNY",
+            "owner_id": str(uuid.uuid4()),
+            "created_at": "2026-11-20T00:00:00Z",
+        },
+    )
+    assert svc.deliver(event)
+    assert not svc.deliver(event)  # a redelivery is skipped
+    ticket = open_ticket(svc, agent, customer_id, order_id=order_id)
+    assert ticket["order_id"] == order_id
+    for customer, order in ((other_customer, order_id), (customer_id, str(uuid.uuid4()))):
+        refused = svc.client.post(
+            "/api/v1/tickets",
+            json={"customer_id": customer, "subject": "x", "order_id": order},
+            headers=agent.headers,
+        )
+        assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "order_id"

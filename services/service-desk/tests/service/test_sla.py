@@ -168,3 +168,54 @@ def test_a_calendar_edit_changes_every_answer(svc, visible):
     due = datetime.fromisoformat(clocks(after)["resolution"]["due_at"])
     assert due == datetime.combine(tomorrow, datetime.min.time(), UTC) + timedelta(hours=8)
     assert due > datetime.fromisoformat(before)
+
+
+def test_a_breach_escalates_to_the_group_lead_then_their_manager(svc, visible):
+    admin = svc.user("admin")
+    lead, boss = uuid.uuid4(), uuid.uuid4()
+    top, desk = uuid.uuid4(), uuid.uuid4()
+    # The org tree arrives as the gateway's events (the platform's directory copy).
+    for event_type, data in (
+        (
+            "team.created",
+            {"team_id": str(top), "name": "总部", "manager_id": str(boss), "parent_id": None},
+        ),
+        (
+            "team.created",
+            {"team_id": str(desk), "name": "售后", "manager_id": str(lead), "parent_id": str(top)},
+        ),
+        (
+            "user.created",
+            {
+                "user_id": str(lead),
+                "username": "lead",
+                "roles": ["service_agent"],
+                "team_id": str(desk),
+                "active": True,
+            },
+        ),
+        (
+            "user.created",
+            {
+                "user_id": str(boss),
+                "username": "boss",
+                "roles": ["manager"],
+                "team_id": str(top),
+                "active": True,
+            },
+        ),
+    ):
+        assert svc.deliver(svc.event(event_type, data))
+    group = svc.client.post(
+        "/api/v1/tickets/groups", json={"name": "售后", "lead_id": str(lead)}, headers=admin.headers
+    ).json
+    svc.client.post(
+        "/api/v1/tickets/routing-rules", json={"group_id": group["id"]}, headers=admin.headers
+    )
+    policy(svc, admin, next_response_minutes=None, resolution_minutes=None)
+    ticket = open_ticket(svc, admin, customer_owned_by(svc, visible, svc.user()), priority="urgent")
+    assert ticket["group_id"] == group["id"]
+    backdate(svc, ticket["id"], 90)
+    svc.run_job("sla-clocks")
+    [breach] = svc.events("ticket.sla_breached")
+    assert breach["data"]["escalate_to"] == [str(lead), str(boss)]
