@@ -28,7 +28,12 @@ def differences(url: str, metadata: MetaData) -> list[Any]:
 
     def ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
         table = obj if type_ == "table" else getattr(obj, "table", None)
-        return table is None or table.name in metadata.tables
+        if table is None:
+            return True
+        if table.name not in metadata.tables:
+            return False
+        # Objects a table declares its migrations build per database (full-text search).
+        return name not in metadata.tables[table.name].info.get("database_only", ())
 
     engine = make_engine(url)
     try:

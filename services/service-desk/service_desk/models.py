@@ -246,6 +246,10 @@ class Article(Base):
     """A knowledge-base article (its current version; older ones in ArticleVersion)."""
 
     __tablename__ = "kb_articles"
+    # Full-text search lives in objects each database builds its own way
+    # (a generated tsvector and its GIN index on PostgreSQL, an FTS5 table on
+    # SQLite), made by the migrations and not described here.
+    __table_args__ = {"info": {"database_only": ("search_vector", "ix_kb_articles_search")}}
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     title: Mapped[str] = mapped_column(String(300))
