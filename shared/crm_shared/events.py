@@ -21,6 +21,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
+_rs: Any
 try:  # optional accelerator; the pure Python validator stays the reference
     import jsonschema_rs as _rs
 except ImportError:  # pragma: no cover

@@ -73,12 +73,12 @@ class RateLimiter:
         statement = insert(rate_limit_counters).values(
             key=key[:200], window_start=start, count=1, expires_at=start + rule.window
         )
-        statement = statement.on_conflict_do_update(
+        counted = statement.on_conflict_do_update(
             index_elements=["key", "window_start"],
             set_={"count": rate_limit_counters.c.count + 1},
         ).returning(rate_limit_counters.c.count)
         with self.db.engine.begin() as conn:
-            count = int(conn.execute(statement).scalar_one())
+            count = int(conn.execute(counted).scalar_one())
             if now - self._last_prune > 60:
                 # Old windows are useless; drop them now and then.
                 self._last_prune = now
