@@ -128,11 +128,31 @@ def _wait_until_ready(process: subprocess.Popen[bytes], urls: list[str], log: Pa
         raise AssertionError(f"not ready: {pending}\n{log.read_text()[-5000:]}")
 
 
-@pytest.fixture(scope="module", params=["processes", "embedded"])
+@pytest.fixture(scope="session", params=["processes", "embedded"])
 def system(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[System]:
-    mode = request.param
+    """One running system per mode for the whole run: each start costs tens of seconds."""
+    yield from _running(request, tmp_path_factory, request.param)
+
+
+@pytest.fixture(scope="module", params=["processes", "embedded"])
+def fresh_system(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[System]:
+    """A system of the module's own, for tests about what a just-started process does."""
+    # It runs beside the session's system: small pools keep both under the server's limit.
+    small = {"CRM_WEB_DB_POOL_SIZE": "1", "CRM_WORKER_DB_POOL_SIZE": "1"}
+    yield from _running(request, tmp_path_factory, request.param, offset=500, extra=small)
+
+
+def _running(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    mode: str,
+    offset: int = 0,
+    extra: dict[str, str] | None = None,
+) -> Iterator[System]:
     workdir = tmp_path_factory.mktemp(f"e2e-{mode}")
     specs = discover()
     env = {
@@ -141,6 +161,7 @@ def system(
         "CRM_TRACE_FILE": str(workdir / "spans.jsonl"),
         "CRM_LOG_LEVEL": "INFO",
         "CRM_LOG_FORMAT": "json",
+        **(extra or {}),
     }
     for key in list(env):
         if (
@@ -168,7 +189,7 @@ def system(
         command = [
             str(BIN / "crm-up"),
             "--port-offset",
-            str(PORT_OFFSET),
+            str(PORT_OFFSET + offset),
             "--data-dir",
             str(workdir),
         ]
@@ -176,13 +197,13 @@ def system(
         command = [
             str(BIN / "crm-run"),
             "--port-offset",
-            str(PORT_OFFSET),
+            str(PORT_OFFSET + offset),
             "--data-dir",
             str(workdir),
         ]
     log = workdir / "system.log"
     process = _start(command, env, log)
-    ports = {name: port + PORT_OFFSET for name, port in DEFAULT_PORTS.items()}
+    ports = {name: port + PORT_OFFSET + offset for name, port in DEFAULT_PORTS.items()}
     urls = [f"http://127.0.0.1:{port}/readyz" for port in ports.values()]
     if mode == "processes":
         urls += [

@@ -42,9 +42,11 @@ def _new_rep(system: System, admin: str) -> tuple[str, str]:
     return created.json()["id"], username
 
 
-def test_a_burst_at_a_freshly_started_service_all_succeeds(system: System, admin: str):
-    # First in the module: the leads web process has served nothing but /readyz,
-    # so only keys fetched before it reported ready can answer this burst.
+def test_a_burst_at_a_freshly_started_service_all_succeeds(fresh_system: System):
+    # A system of this test's own: the leads web process has served nothing but
+    # /readyz, so only keys fetched before it reported ready can answer this burst.
+    system = fresh_system
+    admin = system.token("admin", ADMIN_PASSWORD)
     from concurrent.futures import ThreadPoolExecutor
 
     session = requests.Session()
