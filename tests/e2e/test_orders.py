@@ -28,7 +28,12 @@ def people(system: System) -> dict[str, str]:
     team = system.call("POST", "/api/v1/teams", admin, json={"name": f"华东 {suffix}"})
     assert team.status_code == 201, team.text
     tokens = {"admin": admin}
-    for name, roles in (("rep", ["rep"]), ("manager", ["manager"]), ("boss", ["admin"])):
+    for name, roles in (
+        ("rep", ["rep"]),
+        ("manager", ["manager"]),
+        ("boss", ["admin"]),
+        ("finance", ["finance"]),
+    ):
         username = f"{name}-{suffix}"
         created = system.call(
             "POST",
@@ -202,21 +207,23 @@ def test_quote_to_cash(system: System, people: dict[str, str]) -> None:
         json={"amount": "2000.00", "buyer_title": "上海示例有限公司", "tax_number": "91310000X"},
     )
     assert invoice.status_code == 201, invoice.text
-    # no finance user exists, so the step went to the admins orders knows (from user.*
-    # events; the bootstrap admin predates orders' queue) — never passed silently
+    # The finance step goes to whoever holds the finance role (any one of them approves).
     admin = people["boss"]
+    finance = people["finance"]
     admin_inbox = eventually(
         lambda: (
             [
                 i
-                for i in system.call("GET", "/api/v1/approvals?mine=pending", admin).json()["items"]
+                for i in system.call("GET", "/api/v1/approvals?mine=pending", finance).json()[
+                    "items"
+                ]
                 if i["document_id"] == invoice.json()["id"]
             ]
             or None
         )
     )
     assert (
-        system.call("POST", admin_inbox[0]["decide_url"] + "/approve", admin, json={}).status_code
+        system.call("POST", admin_inbox[0]["decide_url"] + "/approve", finance, json={}).status_code
         == 200
     )
     issued = system.call(
