@@ -56,6 +56,9 @@ class ServiceSpec:
     # a heavy job (a lead import) would otherwise share one interpreter lock
     # with the relay and the consumer.
     jobs_apart: bool = False
+    # Top-level resources under /api/v1/ this service serves beyond those its
+    # blueprints' routes already show (the gateway routes both to it).
+    resources: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def migrations(self) -> str:
