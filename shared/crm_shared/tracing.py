@@ -20,7 +20,7 @@ def install_tracing(app: Flask, service: str) -> None:
         rule = request.url_rule.rule if request.url_rule else request.path
         span = tracer.start_span(
             f"{request.method} {rule}",
-            context=telemetry.extract(dict(request.headers)),
+            context=telemetry.extract(request.headers),  # type: ignore[arg-type]
             kind=SpanKind.SERVER,
             attributes={"http.request.method": request.method, "url.path": request.path},
         )
