@@ -13,13 +13,14 @@ from .models import metadata
 
 
 def _settings(env: Env) -> dict[str, Any]:
-    from .proxy import DEFAULT_ROUTES
     from .throttle import ThrottlePolicy
 
     urls = {name: service_url(env, name) for name in DEFAULT_PORTS if name != "gateway"}
     return {
         "service_urls": urls,
-        "routes": DEFAULT_ROUTES,
+        "routes_ttl": env.float("CRM_GATEWAY_ROUTES_TTL", 30.0, min=0.1),
+        "retry_seconds": env.float("CRM_PROXY_RETRY_SECONDS", 5.0, min=0.0),
+        "anonymous_body_bytes": env.int("CRM_GATEWAY_ANONYMOUS_BODY_BYTES", 64 * 1024, min=1024),
         "token_ttl": env.int("CRM_ACCESS_TOKEN_TTL", 900, min=60, max=86400),
         "admin_username": env.str("CRM_ADMIN_USERNAME", "admin"),
         "admin_password": env.str("CRM_ADMIN_PASSWORD", None),
@@ -43,11 +44,15 @@ def _blueprints():  # imported late: routes pull in the whole app
 
 
 def _init_app(app: Flask) -> None:
-    from crm_shared.web import public, service_context
+    import urllib3
+
+    from crm_shared.errors import Problem
+    from crm_shared.web import api_resources, public, service_context
 
     from .keys import KeyRing
     from .openapi import MergedSpec
     from .proxy import Proxy
+    from .routing import RoutingTable
 
     ctx = service_context(app)
     extra = ctx.settings.extra
@@ -57,11 +62,28 @@ def _init_app(app: Flask) -> None:
     keyring = KeyRing(ctx.db)
     app.extensions["crm.keyring"] = keyring
     ctx.verifier.resolve_key = keyring.public_key
+    pool = urllib3.PoolManager(num_pools=max(len(extra["service_urls"]), 1), maxsize=32)
+    routes = RoutingTable(extra["service_urls"], pool=pool, ttl=extra["routes_ttl"])
+    app.extensions["crm.routes"] = routes
+    # Ready only when every service behind the gateway answers.
+    app.extensions.setdefault("crm.readiness", []).append(routes.readiness)
+
+    def authenticated(token: str) -> bool:
+        try:
+            ctx.verifier.verify(token)
+        except Problem:
+            return False
+        return bool(token)
+
     proxy = Proxy(
-        extra["service_urls"],
-        extra["routes"],
+        routes,
         connect_timeout=extra["connect_timeout"],
         read_timeout=extra["read_timeout"],
+        pool=pool,
+        authenticated=authenticated,
+        anonymous_body_bytes=extra["anonymous_body_bytes"],
+        retry_seconds=extra["retry_seconds"],
+        own_resources=frozenset(api_resources(app, SERVICE)),
     )
     merged = MergedSpec(extra["service_urls"])
     api = app.extensions["crm.api"]
@@ -72,7 +94,7 @@ def _init_app(app: Flask) -> None:
 
     @public
     def forward(path: str) -> Any:
-        return proxy.forward(path)
+        return proxy.forward()
 
     app.add_url_rule("/api/v1/openapi.json", "merged_openapi", openapi_json, methods=["GET"])
     app.add_url_rule(
@@ -82,7 +104,7 @@ def _init_app(app: Flask) -> None:
         methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"],
     )
     app.add_url_rule("/.well-known/jwks.json", "well_known_jwks", lambda: jsonify(keyring.jwks()))
-    app.view_functions["well_known_jwks"]._crm_public = True  # type: ignore[attr-defined]
+    public(app.view_functions["well_known_jwks"])
 
 
 def _jobs() -> list[Job]:
