@@ -10,6 +10,7 @@ from flask import Response, request, stream_with_context
 from marshmallow import ValidationError
 
 from crm_shared import imports
+from crm_shared.client_address import client_address
 from crm_shared.errors import ValidationFailed
 from crm_shared.schemas import PageArgsSchema
 from crm_shared.web import (
@@ -430,12 +431,8 @@ _FORM_DOC = {
 
 
 def _client_address() -> str:
-    # The gateway appends the peer it saw to X-Forwarded-For; that last hop
-    # is the address to limit. Straight calls use the socket's peer.
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if forwarded and _extra()["trust_forwarded"]:
-        return forwarded.split(",")[-1].strip()[:64]
-    return request.remote_addr or "unknown"
+    # X-Forwarded-For counts only from a trusted proxy (CRM_TRUSTED_PROXIES).
+    return client_address()
 
 
 @form_blp.post("/<string:form_key>")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from crm_shared import outbox
 from crm_shared.auth import MANAGER, Principal, can_see, scope_clause
+from crm_shared.csv_export import csv_rows
 from crm_shared.db import utcnow
 from crm_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from crm_shared.pagination import SortKey, paginate
@@ -580,16 +579,6 @@ def dismiss_duplicate(session: Session, principal: Principal, lead_id: uuid.UUID
     return lead
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    text = str(value)
-    # Cells starting with these run as formulas in spreadsheets: neutralise.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not text[1:2].isdigit() else text
-
-
 def export_csv(session: Session, principal: Principal, args: dict[str, Any]) -> Iterator[str]:
     """The caller's leads as CSV (UTF-8 with BOM, our import format), streamed."""
     statement = (
@@ -602,12 +591,5 @@ def export_csv(session: Session, principal: Principal, args: dict[str, Any]) -> 
         statement = statement.where(Lead.status == args["status"])
     if args.get("campaign_id"):
         statement = statement.where(Lead.campaign_id == args["campaign_id"])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    yield "\ufeff" + buffer.getvalue()
-    for lead in session.scalars(statement):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([_cell(getattr(lead, c)) for c in EXPORT_COLUMNS])
-        yield buffer.getvalue()
+    rows = ([getattr(lead, c) for c in EXPORT_COLUMNS] for lead in session.scalars(statement))
+    yield from csv_rows(EXPORT_COLUMNS, rows)
