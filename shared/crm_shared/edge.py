@@ -138,6 +138,10 @@ def _nul_fields(value: Any, path: str) -> Iterator[str]:
             yield from _nul_fields(item, f"{path}.{index}" if path else str(index))
 
 
+def _has_nul(*values: object) -> bool:
+    return any(_NUL in str(v) for v in values if v is not None)
+
+
 def _refuse_nul(fields: list[str], location: str) -> None:
     if fields:
         raise ValidationFailed(
@@ -161,9 +165,7 @@ def check_request_shape() -> None:
     _refuse_nul([k for k, v in request.args.items(multi=True) if _NUL in k or _NUL in v], "query")
     mimetype = request.mimetype
     if mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        _refuse_nul(
-            [k for k, v in request.form.items(multi=True) if _NUL in k or _NUL in v], "form"
-        )
+        _refuse_nul([str(k) for k, v in request.form.items(multi=True) if _has_nul(k, v)], "form")
     elif mimetype == "application/json" or mimetype.endswith("+json"):
         raw = request.get_data(cache=True)
         # Cheap test first: a JSON NUL is either a raw byte or the escape \u0000.
