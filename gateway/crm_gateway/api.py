@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 from sqlalchemy import select
 
 from crm_shared.auth import ADMIN
+from crm_shared.client_address import client_address
 from crm_shared.web import (
     Blueprint,
     current_principal,
@@ -43,12 +44,7 @@ teams = Blueprint("teams", __name__, url_prefix="/api/v1/teams", description="Te
 def _client_address() -> str:
     # The gateway is the edge: the peer address is the client unless a
     # trusted proxy in front of it (CRM_TRUSTED_PROXIES) says otherwise.
-    trusted = service_context().settings.extra["trusted_proxies"]
-    if request.remote_addr in trusted:
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
-    return request.remote_addr or "unknown"
+    return client_address()
 
 
 @auth.post("/token")

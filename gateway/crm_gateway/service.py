@@ -26,9 +26,6 @@ def _settings(env: Env) -> dict[str, Any]:
         "admin_password": env.str("CRM_ADMIN_PASSWORD", None),
         "connect_timeout": env.float("CRM_PROXY_CONNECT_TIMEOUT", 2.0, min=0.1),
         "read_timeout": env.float("CRM_PROXY_READ_TIMEOUT", 30.0, min=0.1),
-        "trusted_proxies": frozenset(
-            p.strip() for p in env.str("CRM_TRUSTED_PROXIES", "").split(",") if p.strip()
-        ),
         "throttle": ThrottlePolicy(
             per_user=env.int("CRM_LOGIN_MAX_FAILURES", 5, min=1),
             per_client=env.int("CRM_LOGIN_MAX_CLIENT_FAILURES", 20, min=1),

@@ -194,3 +194,78 @@ def test_merged_openapi_holds_gateway_and_service_paths(routed_gateway):
     assert ref == "#/components/schemas/LeadsProblem"
     assert document["components"]["schemas"]["LeadsProblem"]["title"] == "different"
     assert "leads" not in document["info"]["x-services-missing"]
+
+
+def test_a_large_body_needs_a_valid_token_before_it_is_read(routed_gateway, bearer):
+    app = routed_gateway.app
+    sizes = []
+
+    @app.post("/api/v1/leads/imports")
+    def take():
+        sizes.append(len(request.get_data()))
+        return jsonify(size=sizes[-1]), 202
+
+    gw = routed_gateway()
+    big = b"x" * (200 * 1024)
+    anonymous = gw.client.post("/api/v1/leads/imports", data=big)
+    assert anonymous.status_code == 401
+    assert anonymous.content_type == "application/problem+json"
+    forged = gw.client.post(
+        "/api/v1/leads/imports", data=big, headers={"Authorization": "Bearer forged"}
+    )
+    assert forged.status_code == 401
+    assert sizes == []
+    signed_in = gw.client.post("/api/v1/leads/imports", data=big, headers=bearer(gw))
+    assert signed_in.status_code == 202
+    assert signed_in.json == {"size": len(big)}
+    small = gw.client.post("/api/v1/leads/imports", data=b"x" * 100)
+    assert small.status_code == 202  # small public bodies pass: the service decides
+
+
+def test_services_hear_only_the_address_the_gateway_settled_on(routed_gateway, monkeypatch):
+    app = routed_gateway.app
+    seen = []
+
+    @app.get("/api/v1/leads")
+    def leads():
+        seen.append(request.headers.get("X-Forwarded-For"))
+        return jsonify(items=[])
+
+    routed_gateway().client.get("/api/v1/leads", headers={"X-Forwarded-For": "203.0.113.9"})
+    monkeypatch.setenv("CRM_TRUSTED_PROXIES", "127.0.0.0/8")  # a proxy in front of it
+    trusting = routed_gateway()
+    trusting.client.get("/api/v1/leads", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert seen == ["127.0.0.1", "203.0.113.9"]
+
+
+def test_a_refused_connection_is_retried_until_the_service_is_back(routed_gateway):
+    import socket
+    import threading
+
+    from werkzeug.serving import make_server
+
+    app = routed_gateway.app
+
+    @app.get("/api/v1/leads")
+    def leads():
+        return jsonify(items=["back"])
+
+    gw = routed_gateway(CRM_PROXY_RETRY_SECONDS="5")
+    assert gw.client.get("/readyz").status_code == 200
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    gw.app.extensions["crm.routes"].upstreams["leads"].url = f"http://127.0.0.1:{port}"
+
+    def start_later():
+        time.sleep(0.8)
+        server = make_server("127.0.0.1", port, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        started.append(server)
+
+    started: list = []
+    threading.Thread(target=start_later, daemon=True).start()
+    response = gw.client.get("/api/v1/leads")
+    assert response.status_code == 200
+    assert response.json == {"items": ["back"]}
+    started[0].shutdown()
