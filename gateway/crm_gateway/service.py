@@ -93,6 +93,9 @@ def _init_app(app: Flask) -> None:
     def forward(path: str) -> Any:
         return proxy.forward()
 
+    # The body streams on to the service unread; the service checks it.
+    forward._crm_raw_body = True  # type: ignore[attr-defined]
+
     app.add_url_rule("/api/v1/openapi.json", "merged_openapi", openapi_json, methods=["GET"])
     app.add_url_rule(
         "/api/v1/<path:path>",

@@ -269,3 +269,24 @@ def test_a_refused_connection_is_retried_until_the_service_is_back(routed_gatewa
     assert response.status_code == 200
     assert response.json == {"items": ["back"]}
     started[0].shutdown()
+
+
+def test_form_and_multipart_bodies_reach_the_service_whole(routed_gateway):
+    app = routed_gateway.app
+
+    @app.post("/api/v1/leads/form")
+    def form():
+        files = {k: f.read().decode() for k, f in request.files.items()}
+        return jsonify(form=request.form.to_dict(), files=files)
+
+    gw = routed_gateway()
+    posted = gw.client.post("/api/v1/leads/form", data={"name": "张三", "email": "z@example.cn"})
+    assert posted.json["form"] == {"name": "张三", "email": "z@example.cn"}
+    import io
+
+    uploaded = gw.client.post(
+        "/api/v1/leads/form",
+        data={"assign": "false", "file": (io.BytesIO(b"a,b\n1,2\n"), "x.csv", "text/csv")},
+        content_type="multipart/form-data",
+    )
+    assert uploaded.json == {"form": {"assign": "false"}, "files": {"file": "a,b\n1,2\n"}}
