@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 from sqlalchemy import select
 
 from crm_shared.auth import ADMIN
+from crm_shared.client_address import client_address
 from crm_shared.web import (
     Blueprint,
     current_principal,
@@ -59,12 +60,7 @@ api_keys = Blueprint(
 def _client_address() -> str:
     # The gateway is the edge: the peer address is the client unless a
     # trusted proxy in front of it (CRM_TRUSTED_PROXIES) says otherwise.
-    trusted = service_context().settings.extra["trusted_proxies"]
-    if request.remote_addr in trusted:
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
-    return request.remote_addr or "unknown"
+    return client_address()
 
 
 @auth.post("/token")
@@ -239,7 +235,8 @@ def list_teams() -> dict[str, Any]:
 @api_keys.response(201, ApiKeyCreatedSchema)
 def create_api_key(data: dict[str, Any]) -> dict[str, Any]:
     """Create an API key for a role and a set of resources (admins); the key is shown once."""
-    known = service_context().settings.extra.get("routes")
+    routes = current_app.extensions.get("crm.routes")
+    known = routes.resources() if routes is not None else None
     row, key = key_cases.create_key(db_session(), current_principal(), data, known)
     shown = {name: getattr(row, name) for name in ApiKeySchema().fields}
     return {**shown, "key": key}

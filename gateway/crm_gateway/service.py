@@ -16,7 +16,6 @@ from .models import metadata
 
 
 def _settings(env: Env) -> dict[str, Any]:
-    from .proxy import DEFAULT_ROUTES
     from .throttle import ThrottlePolicy
 
     urls = {name: service_url(env, name) for name in DEFAULT_PORTS if name != "gateway"}
@@ -28,15 +27,14 @@ def _settings(env: Env) -> dict[str, Any]:
         # Read (the file opened) only where keys are used: web and migrate.
         "key_encryption": secret_env,
         "service_urls": urls,
-        "routes": DEFAULT_ROUTES,
+        "routes_ttl": env.float("CRM_GATEWAY_ROUTES_TTL", 30.0, min=0.1),
+        "retry_seconds": env.float("CRM_PROXY_RETRY_SECONDS", 5.0, min=0.0),
+        "anonymous_body_bytes": env.int("CRM_GATEWAY_ANONYMOUS_BODY_BYTES", 64 * 1024, min=1024),
         "token_ttl": env.int("CRM_ACCESS_TOKEN_TTL", 900, min=60, max=86400),
         "admin_username": env.str("CRM_ADMIN_USERNAME", "admin"),
         "admin_password": env.str("CRM_ADMIN_PASSWORD", None),
         "connect_timeout": env.float("CRM_PROXY_CONNECT_TIMEOUT", 2.0, min=0.1),
         "read_timeout": env.float("CRM_PROXY_READ_TIMEOUT", 30.0, min=0.1),
-        "trusted_proxies": frozenset(
-            p.strip() for p in env.str("CRM_TRUSTED_PROXIES", "").split(",") if p.strip()
-        ),
         "throttle": ThrottlePolicy(
             per_user=env.int("CRM_LOGIN_MAX_FAILURES", 5, min=1),
             per_client=env.int("CRM_LOGIN_MAX_CLIENT_FAILURES", 20, min=1),
@@ -58,8 +56,11 @@ def _blueprints():  # imported late: routes pull in the whole app
 
 
 def _init_app(app: Flask) -> None:
+    import urllib3
+
     from crm_shared.auth import Revocations
-    from crm_shared.web import public, service_context
+    from crm_shared.errors import Problem
+    from crm_shared.web import api_resources, public, service_context
 
     from .accounts import standing
     from .api_keys import KeyExchange, presented_key
@@ -67,6 +68,7 @@ def _init_app(app: Flask) -> None:
     from .models import ApiKey
     from .openapi import MergedSpec
     from .proxy import Proxy
+    from .routing import RoutingTable
 
     ctx = service_context(app)
     extra = ctx.settings.extra
@@ -81,11 +83,28 @@ def _init_app(app: Flask) -> None:
     ctx.verifier.key_source = None  # its own keys, from its database: nothing to fetch
     # The gateway owns the users: a revocation counts here at once (no cache).
     ctx.verifier.revocations = Revocations(standing(ctx.db), ttl=0)
+    pool = urllib3.PoolManager(num_pools=max(len(extra["service_urls"]), 1), maxsize=32)
+    routes = RoutingTable(extra["service_urls"], pool=pool, ttl=extra["routes_ttl"])
+    app.extensions["crm.routes"] = routes
+    # Ready only when every service behind the gateway answers.
+    app.extensions.setdefault("crm.readiness", []).append(routes.readiness)
+
+    def authenticated(token: str) -> bool:
+        try:
+            ctx.verifier.verify(token)
+        except Problem:
+            return False
+        return bool(token)
+
     proxy = Proxy(
-        extra["service_urls"],
-        extra["routes"],
+        routes,
         connect_timeout=extra["connect_timeout"],
         read_timeout=extra["read_timeout"],
+        pool=pool,
+        authenticated=authenticated,
+        anonymous_body_bytes=extra["anonymous_body_bytes"],
+        retry_seconds=extra["retry_seconds"],
+        own_resources=frozenset(api_resources(app, SERVICE)),
     )
     merged = MergedSpec(extra["service_urls"])
     api = app.extensions["crm.api"]
@@ -122,7 +141,10 @@ def _init_app(app: Flask) -> None:
             token = exchange.token_for(key, path.split("/", 1)[0])
             request.environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
             request.environ.pop("HTTP_X_API_KEY", None)
-        return proxy.forward(path)
+        return proxy.forward()
+
+    # The body streams on to the service unread; the service checks it.
+    forward._crm_raw_body = True  # type: ignore[attr-defined]
 
     app.add_url_rule("/api/v1/openapi.json", "merged_openapi", openapi_json, methods=["GET"])
     app.add_url_rule(
@@ -131,12 +153,8 @@ def _init_app(app: Flask) -> None:
         forward,
         methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"],
     )
-
-    @public
-    def well_known_jwks() -> Any:
-        return jsonify(keyring.jwks())
-
-    app.add_url_rule("/.well-known/jwks.json", "well_known_jwks", well_known_jwks)
+    app.add_url_rule("/.well-known/jwks.json", "well_known_jwks", lambda: jsonify(keyring.jwks()))
+    public(app.view_functions["well_known_jwks"])
 
 
 def _jobs() -> list[Job]:

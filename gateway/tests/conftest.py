@@ -49,3 +49,42 @@ def bearer(login):
         return {"Authorization": f"Bearer {response.json['access_token']}"}
 
     return headers
+
+
+@pytest.fixture
+def routed_gateway(stub_service, make_gateway):
+    """A gateway whose leads service is the stub (serving ``leads``); the others serve nothing.
+
+    Every service answers ``/routes.json`` (the others from a path of their
+    own on the same stub), so the gateway's routing table is complete.
+    """
+    from flask import jsonify
+
+    from crm_shared.config import DEFAULT_PORTS, env_prefix
+
+    app, url = stub_service
+    declared = {"leads": ["leads"]}
+
+    @app.get("/routes.json")
+    def leads_routes():
+        return jsonify(service="leads", resources=declared["leads"])
+
+    @app.get("/<name>/routes.json")
+    def other_routes(name):
+        return jsonify(service=name, resources=declared.get(name, []))
+
+    @app.get("/readyz")
+    @app.get("/<name>/readyz")
+    def ready(name="leads"):
+        return jsonify(status="ready")
+
+    def make(**environ):
+        urls = {
+            f"{env_prefix(name)}_URL": url if name == "leads" else f"{url}/{name}"
+            for name in DEFAULT_PORTS
+            if name != "gateway"
+        }
+        return make_gateway(**{**urls, "CRM_PROXY_RETRY_SECONDS": "0.5", **environ})
+
+    make.app, make.url, make.declared = app, url, declared
+    return make

@@ -43,13 +43,24 @@ def _encode(value: Any) -> Any:
 def _decode(value: Any, column: Any) -> Any:
     if value is None:
         return None
+    if not isinstance(value, str | int | float | bool) or (
+        isinstance(value, str) and "\x00" in value
+    ):
+        raise ValueError("not a scalar sort value")
     try:
         python_type = column.type.python_type
     except NotImplementedError:
         return value
     if python_type is datetime:
+        if not isinstance(value, str):
+            raise ValueError("not a timestamp")
         return datetime.fromisoformat(value)
-    if python_type in (uuid.UUID, Decimal, int, float, str):
+    if python_type in (uuid.UUID, Decimal):
+        decoded = python_type(str(value))
+        if isinstance(decoded, Decimal) and not decoded.is_finite():
+            raise ValueError("not a finite number")
+        return decoded
+    if python_type in (int, float, str):
         return python_type(value)
     return value
 
@@ -68,7 +79,15 @@ def decode_cursor(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
         if not isinstance(values, list) or len(values) != len(keys):
             raise ValueError
         return [_decode(v, k.column) for v, k in zip(values, keys, strict=True)]
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        ArithmeticError,  # decimal.InvalidOperation
+        AttributeError,
+        RecursionError,
+        binascii.Error,
+        json.JSONDecodeError,
+    ) as exc:
         raise ValidationFailed.field("cursor", "is not a cursor from this list") from exc
 
 

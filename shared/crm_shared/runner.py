@@ -20,6 +20,7 @@ import signal
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
@@ -71,6 +72,8 @@ def local_environment(
             defaults[f"{prefix}_PORT"] = str(port)
             defaults[f"{prefix}_URL"] = f"http://127.0.0.1:{port}"
             defaults[f"{prefix}_WORKER_HEALTH_PORT"] = str(port + WORKER_PORT_OFFSET)
+            # Services believe the address the local gateway settled on.
+            defaults[f"{prefix}_TRUSTED_PROXIES"] = "127.0.0.1,::1"
         else:
             defaults[f"{prefix}_WORKER_HEALTH_PORT"] = str(ports["gateway"] + 200)
     for key, value in defaults.items():
@@ -83,15 +86,20 @@ def _port(spec: ServiceSpec, env: Mapping[str, str]) -> int:
 
 
 def _wait_ready(url: str, timeout: float) -> bool:
+    """Wait for ``url`` (the gateway's ``/readyz``: every service answers) to say 200."""
     deadline = time.monotonic() + timeout
+    last = "no answer"
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(url, timeout=2) as answer:
                 if answer.status == 200:
                     return True
-        except OSError:
-            pass
+        except urllib.error.HTTPError as exc:
+            last = exc.read().decode("utf-8", "replace")[:500]
+        except OSError as exc:
+            last = str(exc)
         time.sleep(0.2)
+    print(f"\n  CRM is NOT ready after {timeout:.0f} s: {last}\n", file=sys.stderr, flush=True)
     return False
 
 

@@ -139,7 +139,15 @@ class FieldErrorSchema(ma.Schema):
 
 
 class ProblemSchema(ma.Schema):
-    """RFC 9457 problem details."""
+    """RFC 9457 problem details.
+
+    Open to extension members (RFC 9457 section 3.2): services add their own
+    (``trace_id``, ``service``, ``existing_id``, ...), so the documented
+    schema allows additional properties and names the common ones.
+    """
+
+    class Meta:
+        unknown = ma.INCLUDE
 
     type = fields.String(required=True)
     title = fields.String(required=True)
@@ -147,6 +155,8 @@ class ProblemSchema(ma.Schema):
     detail = fields.String()
     instance = fields.String()
     errors = fields.List(fields.Nested(FieldErrorSchema))
+    trace_id = fields.String(metadata={"description": "the trace to quote when reporting it"})
+    service = fields.String(metadata={"description": "the service that failed (gateway)"})
 
 
 class PageArgsSchema(StrictSchema):

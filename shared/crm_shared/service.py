@@ -70,6 +70,10 @@ class ServiceSpec:
         if self.keeps_directory and not getattr(self.handlers, "_crm_directory", False):
             object.__setattr__(self, "handlers", _with_directory(self.handlers))
 
+    # Top-level resources under /api/v1/ this service serves beyond those its
+    # blueprints' routes already show (the gateway routes both to it).
+    resources: tuple[str, ...] = field(default_factory=tuple)
+
     @property
     def migrations(self) -> str:
         """Alembic script location, inside the package so it ships with it."""

@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import Response, request
 
-from crm_shared import imports
+from crm_shared import files, imports
 from crm_shared.auth import ADMIN, MANAGER, REP
 from crm_shared.errors import ValidationFailed
+from crm_shared.public_url import public_url
 from crm_shared.web import (
     Blueprint,
     body_limit,
@@ -619,7 +620,11 @@ def get_photo(visit_id: uuid.UUID) -> Response:
     return Response(
         stored.content,
         mimetype=stored.content_type,
-        headers={"Cache-Control": "private, max-age=3600", "ETag": stored.sha256},
+        headers={
+            "Cache-Control": "private, max-age=3600",
+            "ETag": stored.sha256,
+            "Content-Disposition": files.content_disposition(stored.filename, inline=True),
+        },
     )
 
 
@@ -710,10 +715,9 @@ def create_feed() -> Any:
     session = db_session()
     token = planner.create_feed(session, current_principal())
     path = _feed_path(token)
-    base = _extra().get("feed_base_url") or request.host_url.rstrip("/")
     return {
         "path": path,
-        "url": base.rstrip("/") + path,
+        "url": public_url(path),  # the gateway's public address, never ours
         "created_at": planner.feed_status(session, current_principal()).created_at,
     }
 

@@ -20,12 +20,6 @@ def _settings(env: Env) -> dict[str, Any]:
         "followup_reminder_minutes": env.int(
             "CRM_CUSTOMERS_FOLLOWUP_REMINDER_MINUTES", 30, min=0, max=7 * 24 * 60
         ),
-        "feed_base_url": env.url(
-            "CRM_CUSTOMERS_FEED_BASE_URL",
-            None,
-            schemes=("http", "https"),
-            help="public base URL of calendar feed addresses (default: the request's host)",
-        ),
         "max_import_bytes": env.int(
             "CRM_CUSTOMERS_MAX_IMPORT_BYTES", 20 * 1024 * 1024, min=1024, max=500 * 1024 * 1024
         ),

@@ -7,8 +7,20 @@ from datetime import UTC, datetime, timedelta
 
 from .conftest import create, pooled, url
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+def _image(kind: str) -> bytes:
+    # A real image: uploads are typed by decoding them, not by their first bytes.
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(out, kind)
+    return out.getvalue()
+
+
+PNG = _image("PNG")
+JPEG = _image("JPEG")
 
 
 def iso(when: datetime) -> str:

@@ -19,7 +19,11 @@ from customers.service import SERVICE
 
 from .conftest import create, introduce
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = (  # a real 1x1 PNG: uploads are typed by decoding them
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00"
+    b"\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00"
+    b"\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 SOON = (datetime.now(UTC) + timedelta(days=2)).isoformat()
 
 # (method, route as Flask names it, body, expected status for the outsider)

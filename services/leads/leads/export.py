@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_shared.auth import Principal
+from crm_shared.csv_export import csv_rows
 
 from .access import visible
 from .models import Lead
-from .rules.export_format import EXPORT_COLUMNS, cell
+from .rules.export_format import EXPORT_COLUMNS
 
 
 def export_csv(session: Session, principal: Principal, args: dict[str, Any]) -> Iterator[str]:
@@ -29,12 +28,6 @@ def export_csv(session: Session, principal: Principal, args: dict[str, Any]) -> 
         statement = statement.where(Lead.status == args["status"])
     if args.get("campaign_id"):
         statement = statement.where(Lead.campaign_id == args["campaign_id"])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    yield "\ufeff" + buffer.getvalue()
-    for lead in session.scalars(statement):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([cell(getattr(lead, c)) for c in EXPORT_COLUMNS])
-        yield buffer.getvalue()
+    # One shared writer neutralises every cell a spreadsheet would execute.
+    rows = ([getattr(lead, c) for c in EXPORT_COLUMNS] for lead in session.scalars(statement))
+    yield from csv_rows(EXPORT_COLUMNS, rows)

@@ -27,7 +27,6 @@ def _settings(env: Env) -> dict[str, Any]:
         "max_in_flight": env.int("CRM_LEADS_MAX_IN_FLIGHT", 64, min=0),
         "process_every": env.float("CRM_LEADS_PROCESS_EVERY", 0.2, min=0.01),
         "import_chunk": env.int("CRM_LEADS_IMPORT_CHUNK", 1000, min=1, max=10000),
-        "trust_forwarded": env.bool("CRM_LEADS_TRUST_FORWARDED", True),
     }
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Response, request
 
+from crm_shared.client_address import client_address
 from crm_shared.errors import ValidationFailed
 from crm_shared.web import (
     Blueprint,
@@ -53,12 +54,8 @@ _FORM_DOC = {
 
 
 def _client_address() -> str:
-    # The gateway appends the peer it saw to X-Forwarded-For; that last hop
-    # is the address to limit. Straight calls use the socket's peer.
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if forwarded and _extra()["trust_forwarded"]:
-        return forwarded.split(",")[-1].strip()[:64]
-    return request.remote_addr or "unknown"
+    # X-Forwarded-For counts only from a trusted proxy (CRM_TRUSTED_PROXIES).
+    return client_address()
 
 
 @blp.post("/<string:form_key>")

@@ -1,8 +1,9 @@
-"""The CSV export format: its columns (also our import preset) and safe cells."""
+"""The CSV export format: its columns (also our import preset).
+
+Cells are neutralised by the shared writer, ``crm_shared.csv_export``.
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 # Columns of our own export (and of its import preset): the round trip format.
 EXPORT_COLUMNS = (
@@ -32,14 +33,3 @@ EXPORT_COLUMNS = (
     "notes",
     "created_at",
 )
-
-
-def cell(value: Any) -> str:
-    """A value as a CSV cell; text a spreadsheet would run as a formula is neutralised."""
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    text = str(value)
-    # Cells starting with these run as formulas in spreadsheets: neutralise.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not text[1:2].isdigit() else text

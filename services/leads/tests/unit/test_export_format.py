@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from leads.rules.export_format import EXPORT_COLUMNS, cell
+from crm_shared.csv_export import safe_cell as cell
+from leads.rules.export_format import EXPORT_COLUMNS
 from leads.rules.lead_fields import FACT_FIELDS
 
 

@@ -1,0 +1,281 @@
+"""The edge as real processes: leads and the gateway under gunicorn.
+
+Bodies over a route's limit are refused (413) whether declared or chunked,
+directly or through the gateway, and nothing is stored; a body just under
+the limit arrives whole; a large body without a token is refused before it
+is sent; a stopped web process finishes its in-flight request; restarting
+the leads service under a steady loop of requests through the gateway
+gives no 502; only plain /api/v1/ paths are forwarded.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import create_engine, func, select
+
+from crm_shared.config import DEFAULT_PORTS, env_prefix
+from crm_shared.tables import import_jobs
+
+PORT_OFFSET = int(os.environ.get("CRM_E2E_PORT_OFFSET", "10000"))
+GATEWAY_PORT = DEFAULT_PORTS["gateway"] + PORT_OFFSET
+LEADS_PORT = DEFAULT_PORTS["leads"] + PORT_OFFSET
+ADMIN_PASSWORD = "edge-admin-password"
+IMPORT_LIMIT = 2 * 1024 * 1024
+PYTHON = sys.executable
+
+
+def _wait(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not become ready")
+
+
+class Edge:
+    """leads and the gateway as gunicorn processes on SQLite."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.env = {k: v for k, v in os.environ.items() if not (k.startswith("CRM_") and k != "CI")}
+        self.env.update(
+            {
+                "CRM_BROKER_URL": "memory://",
+                "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                "CRM_JWKS_URL": f"http://127.0.0.1:{GATEWAY_PORT}/api/v1/auth/jwks.json",
+                "CRM_LEADS_MAX_IMPORT_BYTES": str(IMPORT_LIMIT),
+                "CRM_LEADS_TRUSTED_PROXIES": "127.0.0.1",
+                "CRM_PROXY_RETRY_SECONDS": "10",
+                "CRM_LOG_LEVEL": "WARNING",
+            }
+        )
+        for name, port in DEFAULT_PORTS.items():
+            prefix = env_prefix(name)
+            self.env[f"{prefix}_DATABASE_URL"] = f"sqlite:///{workdir / (name + '.db')}"
+            if name != "gateway":
+                self.env[f"{prefix}_URL"] = f"http://127.0.0.1:{port + PORT_OFFSET}"
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        for module in ("leads", "crm_gateway"):
+            subprocess.run(
+                [PYTHON, "-m", module, "migrate"], env=self.env, check=True, capture_output=True
+            )
+
+    def start(self, name: str) -> None:
+        module, port = ("leads", LEADS_PORT) if name == "leads" else ("crm_gateway", GATEWAY_PORT)
+        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - kept by the process
+        self.processes[name] = subprocess.Popen(
+            [
+                PYTHON, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                "--worker-class", "gthread", "--threads", "4", "--graceful-timeout", "10",
+                f"{module}.app:create_app()",
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        _wait(f"http://127.0.0.1:{port}/healthz")
+
+    def stop(self, name: str, sig: int = signal.SIGTERM) -> subprocess.Popen[bytes]:
+        process = self.processes.pop(name)
+        process.send_signal(sig)
+        return process
+
+    def close(self) -> None:
+        for name in list(self.processes):
+            process = self.stop(name)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def token(self) -> str:
+        answer = requests.post(
+            f"http://127.0.0.1:{GATEWAY_PORT}/api/v1/auth/token",
+            json={"username": "admin", "password": ADMIN_PASSWORD},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()["access_token"]
+
+    def import_jobs(self) -> int:
+        engine = create_engine(self.env["CRM_LEADS_DATABASE_URL"])
+        try:
+            with engine.connect() as conn:
+                return int(conn.execute(select(func.count()).select_from(import_jobs)).scalar())
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
+    system = Edge(tmp_path_factory.mktemp("edge"))
+    try:
+        system.start("gateway")
+        system.start("leads")
+        yield system
+    finally:
+        system.close()
+
+
+def _csv(size: int) -> tuple[bytes, int]:
+    lines = ["name,email"]
+    total = 0
+    rows = 0
+    while total < size:
+        line = f"Lead {rows},lead{rows}@example.com"
+        lines.append(line)
+        total += len(line) + 1
+        rows += 1
+    return ("\n".join(lines) + "\n").encode(), rows
+
+
+def _chunks(data: bytes) -> Iterator[bytes]:
+    for start in range(0, len(data), 256 * 1024):
+        yield data[start : start + 256 * 1024]
+
+
+@pytest.mark.parametrize("via", ["direct", "gateway"])
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_an_over_limit_body_is_refused_never_truncated(edge: Edge, via: str, framing: str):
+    token = edge.token()
+    port = LEADS_PORT if via == "direct" else GATEWAY_PORT
+    before = edge.import_jobs()
+    big, _ = _csv(IMPORT_LIMIT + 300_000)
+    body = big if framing == "content-length" else _chunks(big)
+    try:
+        answer = requests.post(
+            f"http://127.0.0.1:{port}/api/v1/leads/imports",
+            data=body,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"},
+            timeout=60,
+        )
+    except requests.ConnectionError:
+        answer = None  # the server may stop reading: refused either way, never accepted
+    if answer is not None:
+        assert answer.status_code == 413, answer.text[:500]
+        assert answer.headers["Content-Type"] == "application/problem+json"
+    assert edge.import_jobs() == before
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_a_body_under_the_limit_arrives_whole_through_the_gateway(edge: Edge, framing: str):
+    token = edge.token()
+    data, rows = _csv(IMPORT_LIMIT - 200_000)  # above the gateway's inline size: streamed
+    answer = requests.post(
+        f"http://127.0.0.1:{GATEWAY_PORT}/api/v1/leads/imports",
+        data=data if framing == "content-length" else _chunks(data),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"},
+        timeout=60,
+    )
+    assert answer.status_code == 202, answer.text[:500]
+    assert answer.json()["total"] == rows
+
+
+def _raw(port: int, head: bytes, body_part: bytes = b"", timeout: float = 5) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
+        conn.sendall(head + body_part)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+        return received
+
+
+def test_a_large_body_without_a_token_is_refused_before_it_is_sent(edge: Edge):
+    for framing in (b"Content-Length: 50000000", b"Transfer-Encoding: chunked"):
+        head = (
+            b"POST /api/v1/leads/imports HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+            + framing
+            + b"\r\n\r\n"
+        )
+        started = time.monotonic()
+        answer = _raw(GATEWAY_PORT, head, b"name,email\n" if b"Length" in framing else b"")
+        assert answer.startswith(b"HTTP/1.1 401"), answer[:200]
+        assert b"application/problem+json" in answer
+        assert time.monotonic() - started < 5  # answered without the body
+
+
+def test_only_plain_api_paths_reach_a_service(edge: Edge):
+    for path in ("/api/v1/leads/..%2f..%2fhealthz", "/api/v1/leads/../../healthz"):
+        conn = http.client.HTTPConnection("127.0.0.1", GATEWAY_PORT, timeout=10)
+        conn.request("GET", path)
+        answer = conn.getresponse()
+        body = answer.read()
+        assert answer.status == 400, (path, body[:200])
+        assert answer.getheader("Content-Type") == "application/problem+json"
+        conn.close()
+    nul = requests.get(f"http://127.0.0.1:{LEADS_PORT}/api/v1/forms/a%00b", timeout=10)
+    assert nul.status_code == 422
+
+
+def test_a_stopped_web_process_finishes_its_in_flight_request(edge: Edge):
+    token = edge.token()
+    body = b'{"name": "In flight", "email": "inflight@example.com"}'
+    head = (
+        f"POST /api/v1/leads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", LEADS_PORT), timeout=30) as conn:
+        conn.sendall(head + body[:10])
+        time.sleep(0.5)  # the worker is now reading this request
+        stopped = edge.stop("leads")
+        time.sleep(1.0)
+        conn.sendall(body[10:])
+        answer = conn.recv(65536)
+    stopped.wait(30)
+    edge.start("leads")
+    assert answer.startswith(b"HTTP/1.1 201"), answer[:300]
+
+
+def test_restarting_a_service_under_load_gives_no_502(edge: Edge):
+    token = edge.token()
+    url = f"http://127.0.0.1:{GATEWAY_PORT}/api/v1/leads?limit=1"
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def loop() -> None:
+        session = requests.Session()
+        while not stop.is_set():
+            try:
+                statuses.append(
+                    session.get(
+                        url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+                    ).status_code
+                )
+            except requests.RequestException:
+                statuses.append(-1)
+
+    threads = [threading.Thread(target=loop) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.0)
+    before = len(statuses)
+    old = edge.stop("leads")
+    old.wait(30)
+    edge.start("leads")
+    time.sleep(1.5)
+    stop.set()
+    for thread in threads:
+        thread.join(30)
+    assert before > 0 and len(statuses) > before
+    assert set(statuses) == {200}, {s: statuses.count(s) for s in set(statuses)}
