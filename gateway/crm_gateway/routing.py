@@ -157,9 +157,11 @@ class RoutingTable:
         finally:
             self._lock.release()
 
-    def resources(self) -> frozenset[str]:
-        """Every resource some service behind the gateway declares."""
+    def resources(self) -> frozenset[str] | None:
+        """Every resource the services behind the gateway declare; None until all have said."""
         self._refresh_if(self.ttl)
+        if any(not upstream.known for upstream in self.upstreams.values()):
+            return None
         return frozenset(self._table)
 
     def lookup(self, resource: str) -> tuple[str, str]:

@@ -12,18 +12,20 @@ from crm_shared.auth import TokenVerifier
 
 
 @pytest.fixture
-def erp(stub_service, make_gateway):
-    """A gateway in front of a stand-in leads service that reports the caller it saw."""
-    app, url = stub_service
+def erp(routed_gateway):
+    """A gateway in front of stand-in leads and customers services that report the caller."""
+    app = routed_gateway.app
+    routed_gateway.declared["customers"] = ["customers"]
 
     @app.route("/api/v1/<path:rest>", methods=["GET", "POST"])
-    def echo(rest):
+    @app.route("/<name>/api/v1/<path:rest>", methods=["GET", "POST"])
+    def echo(rest, name="leads"):
         return jsonify(
             authorization=request.headers.get("Authorization"),
             api_key=request.headers.get("X-Api-Key"),
         )
 
-    return make_gateway(CRM_LEADS_URL=url, CRM_CUSTOMERS_URL=url)
+    return routed_gateway()
 
 
 def _create(gw, headers, **body):

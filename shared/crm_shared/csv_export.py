@@ -17,9 +17,10 @@ from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
-# A bare signed number ("-12.50", "+8613800138000") computes nothing; it is
-# kept as is so amounts and phone numbers survive a round trip.
-_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+# A signed number or a phone number written with spaces, dots, dashes and
+# brackets ("-12.50", "+86 138 0013 8000", "+1 (415) 555-2671") calls no
+# function; it is kept as is so amounts and phones survive a round trip.
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9][0-9 ().-]*")
 
 
 def safe_cell(value: Any) -> str:

@@ -1,7 +1,10 @@
 """Service tests of the ticket lifecycle, thread, merge and followers."""
 
 import base64
+import io
 import uuid
+
+from PIL import Image
 
 from .helpers import customer_owned_by, move, open_ticket, reply
 
@@ -68,7 +71,10 @@ def test_a_customer_reply_brings_a_pending_ticket_back(svc, visible):
 def test_thread_keeps_notes_and_attachments(svc, visible):
     agent, owner = svc.user("service_agent"), svc.user()
     ticket = open_ticket(svc, agent, customer_owned_by(svc, visible, owner))
-    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 20
+    # A real image: uploads are typed from their bytes, never from the name.
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2), "red").save(buffer, format="PNG")
+    png = buffer.getvalue()
     note = reply(
         svc,
         agent,
