@@ -1,4 +1,7 @@
-"""Data scope: which customers a caller may see, work and manage.
+"""Data scope over the database: the caller's pools, the SQL of what they see, loading.
+
+The rules themselves (who sees, works and manages a customer) are in
+:mod:`customers.rules.access`; this module applies them to rows:
 
 - an admin reaches everything; a service agent reads every customer (to
   open tickets) but changes none;
@@ -13,39 +16,17 @@ existence is not revealed.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from crm_shared.auth import ADMIN, MANAGER, REP, SERVICE_AGENT, Principal, Scope
+from crm_shared.auth import ADMIN, MANAGER, REP, Principal, Scope
 from crm_shared.errors import Conflict, Forbidden, NotFound
 
 from .models import Collaborator, Customer, Pool, PoolMember
-
-
-@dataclass(frozen=True)
-class Reach:
-    """What one caller may reach: their pools (as member and as admin)."""
-
-    principal: Principal
-    pool_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
-    admin_pool_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
-
-    @property
-    def sees_all(self) -> bool:
-        """Admins (everything) and service agents (read-only) see every customer."""
-        return self.principal.scope is Scope.ALL or self.principal.has_role(SERVICE_AGENT)
-
-    @property
-    def is_admin(self) -> bool:
-        """An admin of the whole system."""
-        return self.principal.has_role(ADMIN)
-
-    def administers(self, pool_id: uuid.UUID | None) -> bool:
-        """Whether the caller runs this pool (system admins run every pool)."""
-        return self.is_admin or (pool_id is not None and pool_id in self.admin_pool_ids)
+from .rules import access as rules
+from .rules.access import Reach
 
 
 def reach(session: Session, principal: Principal) -> Reach:
@@ -92,37 +73,22 @@ def is_collaborator(session: Session, customer_id: uuid.UUID, user_id: uuid.UUID
 
 
 def manages(r: Reach, customer: Customer) -> bool:
-    """Owner, a manager of the owner's team, or an admin: may release, assign, lock, edit."""
-    principal = r.principal
-    if r.is_admin:
-        return True
-    if customer.owner_id is None:
-        return r.administers(customer.pool_id)
-    if customer.owner_id == principal.id:
-        return True
-    return (
-        principal.scope is Scope.TEAM
-        and customer.team_id is not None
-        and customer.team_id == principal.team_id
-    )
+    """Owner, a manager of the owner's team, or an admin (see :mod:`customers.rules.access`)."""
+    return rules.manages(r, customer)
 
 
 def may_view(session: Session, r: Reach, customer: Customer) -> bool:
     """Whether the caller may see ``customer``."""
-    if r.sees_all or manages(r, customer):
-        return True
-    if customer.owner_id is None:
-        return customer.pool_id in r.pool_ids
-    return is_collaborator(session, customer.id, r.principal.id)
+    return rules.may_view(
+        r, customer, lambda: is_collaborator(session, customer.id, r.principal.id)
+    )
 
 
 def may_work(session: Session, r: Reach, customer: Customer) -> bool:
     """Whether the caller may log follow-ups, visits and contacts on an owned customer."""
-    if customer.owner_id is None:
-        return False
-    if manages(r, customer):
-        return True
-    return is_collaborator(session, customer.id, r.principal.id)
+    return rules.may_work(
+        r, customer, lambda: is_collaborator(session, customer.id, r.principal.id)
+    )
 
 
 def load(session: Session, principal: Principal, customer_id: uuid.UUID) -> tuple[Customer, Reach]:

@@ -7,12 +7,16 @@ of order, leave the same state.
 
 from __future__ import annotations
 
+import uuid
+from decimal import Decimal
+
 from sqlalchemy.orm import Session
 
 from crm_shared.events import Event
 
-from . import insights
-from .commands import create_from_lead
+from . import customer_facts, tier_assignment
+from .models import OpportunityCopy
+from .records import create_from_lead
 
 
 def on_lead_qualified(session: Session, event: Event) -> None:
@@ -22,58 +26,53 @@ def on_lead_qualified(session: Session, event: Event) -> None:
 
 def on_user(session: Session, event: Event) -> None:
     """Keep the local copy of the gateway's users (teams, roles, active)."""
-    insights.upsert_user(session, event)
+    customer_facts.upsert_user(session, event)
 
 
 def on_opportunity_created(session: Session, event: Event) -> None:
     """An opportunity opened for a customer: the no-opportunity clock is satisfied."""
-    insights.refresh(session, insights.on_opportunity_created(session, event.data))
+    tier_assignment.refresh(session, customer_facts.on_opportunity_created(session, event.data))
 
 
 def on_opportunity_stage_changed(session: Session, event: Event) -> None:
     """A deal moved stage: the 360° view's copy of it takes the amount and owner it now has."""
-    import uuid
-    from decimal import Decimal
-
-    from .models import OpportunityCopy
-
     opp = session.get(OpportunityCopy, uuid.UUID(event.data["opportunity_id"]))
     # A copy is made by opportunity.created; a closed one is final (deal.won/lost).
     if opp is None or opp.status != "open":
         return
     opp.amount, opp.currency = Decimal(event.data["amount"]), event.data["currency"]
     opp.owner_id = uuid.UUID(event.data["owner_id"])
-    insights.refresh(session, opp.customer_id)
+    tier_assignment.refresh(session, opp.customer_id)
 
 
 def on_deal_won(session: Session, event: Event) -> None:
     """A deal won: recycling exemptions, value and tier follow."""
-    insights.refresh(session, insights.on_deal_closed(session, event.data, won=True))
+    tier_assignment.refresh(session, customer_facts.on_deal_closed(session, event.data, won=True))
 
 
 def on_deal_lost(session: Session, event: Event) -> None:
     """A deal lost: the customer may no longer be exempt from recycling."""
-    insights.refresh(session, insights.on_deal_closed(session, event.data, won=False))
+    tier_assignment.refresh(session, customer_facts.on_deal_closed(session, event.data, won=False))
 
 
 def on_order_created(session: Session, event: Event) -> None:
     """An order, for the 360° view."""
-    insights.on_order_created(session, event.data)
+    customer_facts.on_order_created(session, event.data)
 
 
 def on_payment_received(session: Session, event: Event) -> None:
     """A payment: the 360° view and the tier follow."""
-    insights.refresh(session, insights.on_payment_received(session, event.data))
+    tier_assignment.refresh(session, customer_facts.on_payment_received(session, event.data))
 
 
 def on_ticket_opened(session: Session, event: Event) -> None:
     """A ticket opened: open tickets weigh on the tier."""
-    insights.refresh(session, insights.on_ticket(session, event.data, closed=False))
+    tier_assignment.refresh(session, customer_facts.on_ticket(session, event.data, closed=False))
 
 
 def on_ticket_closed(session: Session, event: Event) -> None:
     """A ticket closed with a satisfaction score: the tier follows."""
-    insights.refresh(session, insights.on_ticket(session, event.data, closed=True))
+    tier_assignment.refresh(session, customer_facts.on_ticket(session, event.data, closed=True))
 
 
 HANDLERS = {

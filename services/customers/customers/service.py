@@ -49,19 +49,19 @@ def _handlers():
 
 
 def _recycle(db: Any, settings: Any) -> Any:
-    from .pools import recycle_job
+    from .recycling_runs import recycle_job
 
     return recycle_job(db, settings)
 
 
 def _reminders(db: Any, settings: Any) -> Any:
-    from .planner import reminders_job
+    from .tasks import reminders_job
 
     return reminders_job(db, settings)
 
 
 def _tiers(db: Any, settings: Any) -> Any:
-    from .insights import refresh_all
+    from .tier_assignment import refresh_all
 
     return refresh_all(db, settings)
 
@@ -71,7 +71,7 @@ def _imports(db: Any, settings: Any) -> Any:
 
     from crm_shared.imports import run_pending
 
-    from .importing import CustomerImporter
+    from .customer_imports import CustomerImporter
 
     return run_pending(
         db,

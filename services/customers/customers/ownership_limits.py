@@ -1,0 +1,93 @@
+"""Ownership limits over the database: which limit applies to a rep, counting, and their admin.
+
+The limits themselves (and their 409 answers) are in :mod:`customers.rules.limits`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crm_shared.auth import Principal
+from crm_shared.db import utcnow
+from crm_shared.errors import NotFound, ValidationFailed
+
+from . import locking
+from .models import (
+    Customer,
+    OwnershipLimit,
+)
+from .rules import limits
+
+
+def limit_for(
+    session: Session, user_id: uuid.UUID, team_id: uuid.UUID | None
+) -> limits.OwnershipLimit | None:
+    """The limit that applies to ``user_id``: their own, else their team's, else the default."""
+    subjects = [f"user:{user_id}", "default"] + ([f"team:{team_id}"] if team_id else [])
+    rows = {
+        row.subject: row
+        for row in session.scalars(
+            select(OwnershipLimit).where(OwnershipLimit.subject.in_(subjects))
+        )
+    }
+
+    def make(subject: str, scope: str) -> limits.OwnershipLimit | None:
+        row = rows.get(subject)
+        return limits.OwnershipLimit(row.max_owned, row.include_won, scope) if row else None
+
+    return limits.choose_limit(
+        make(f"user:{user_id}", "user"),
+        make(f"team:{team_id}", "team") if team_id else None,
+        make("default", "default"),
+    )
+
+
+def check_owned_limit(session: Session, user_id: uuid.UUID, team_id: uuid.UUID | None) -> None:
+    """Refuse ``user_id`` one more customer beyond their limit (409 naming it).
+
+    Counted under a lock on the user, so two parallel moves to one rep cannot
+    both pass a limit the first one fills.
+    """
+    locking.serialize_on(session, user_id)
+    limit = limit_for(session, user_id, team_id)
+    if limit is None:
+        return
+    statement = select(func.count()).select_from(Customer).where(Customer.owner_id == user_id)
+    if not limit.include_won:
+        statement = statement.where(Customer.won_deals == 0)
+    limits.check_owned(limit, session.scalar(statement) or 0)
+
+
+def list_limits(session: Session) -> list[OwnershipLimit]:
+    """Every ownership limit, most general first."""
+    return list(session.scalars(select(OwnershipLimit).order_by(OwnershipLimit.subject)))
+
+
+def put_limit(session: Session, principal: Principal, data: dict[str, Any]) -> OwnershipLimit:
+    """Set the ownership limit of a user, of each member of a team, or the default."""
+    user_id, team_id = data.get("user_id"), data.get("team_id")
+    if user_id and team_id:
+        raise ValidationFailed.field("team_id", "give a user or a team, not both")
+    subject = f"user:{user_id}" if user_id else f"team:{team_id}" if team_id else "default"
+    row = session.scalar(select(OwnershipLimit).where(OwnershipLimit.subject == subject))
+    if row is None:
+        row = OwnershipLimit(subject=subject, user_id=user_id, team_id=team_id)
+        session.add(row)
+    row.max_owned = data["max_owned"]
+    row.include_won = data["include_won"]
+    row.updated_by = principal.id
+    row.updated_at = utcnow()
+    session.flush()
+    return row
+
+
+def delete_limit(session: Session, limit_id: uuid.UUID) -> None:
+    """Remove a limit (the next more general one applies)."""
+    row = session.get(OwnershipLimit, limit_id)
+    if row is None:
+        raise NotFound("no such limit")
+    session.delete(row)

@@ -1,0 +1,1 @@
+"""What the customers API accepts and returns: one module per API module of the same name."""
