@@ -92,7 +92,7 @@ def _validate(values: dict[str, str]) -> dict[str, Any]:
     from .schemas.contacts import ContactInSchema
     from .schemas.customers import CustomerInSchema
 
-    profile = {k: v for k, v in values.items() if not k.startswith("contact_")}
+    profile: dict[str, Any] = {k: v for k, v in values.items() if not k.startswith("contact_")}
     if "kind" in profile:
         profile["kind"] = "person" if profile["kind"].strip().lower() == "person" else "company"
     if "country" in profile:
@@ -125,7 +125,8 @@ class CustomerImporter:
     ) -> list[RowOutcome]:
         """Validate, deduplicate and insert one chunk of rows."""
         options = job.options or {}
-        in_pool = bool(options.get("in_pool")) or job.created_by is None
+        # Without an uploader (or with in_pool) the customers go into the pool unowned.
+        owner_id = None if options.get("in_pool") else job.created_by
         pool = session.get(Pool, uuid.UUID(options["pool_id"])) if options.get("pool_id") else None
         pool = pool or lookups.default_pool(session)
         team_id = uuid.UUID(options["team_id"]) if options.get("team_id") else None
@@ -140,15 +141,13 @@ class CustomerImporter:
             if self._duplicate(session, data):
                 outcomes.append(RowOutcome(row.line, "duplicate", "customer exists"))
                 continue
-            if not in_pool:
+            if owner_id is not None:
                 try:
-                    check_owned_limit(session, job.created_by, team_id)
+                    check_owned_limit(session, owner_id, team_id)
                 except Conflict as exc:
                     outcomes.append(RowOutcome(row.line, "failed", exc.detail, "owner"))
                     continue
-            customer = self._insert(
-                session, data, pool.id, None if in_pool else job.created_by, team_id, job
-            )
+            customer = self._insert(session, data, pool.id, owner_id, team_id, job)
             outcomes.append(RowOutcome(row.line, "imported", record_id=str(customer.id)))
         return outcomes
 

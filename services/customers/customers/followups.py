@@ -18,6 +18,7 @@ from crm_shared.errors import Conflict, NotFound, ValidationFailed
 from crm_shared.pagination import SortKey, paginate
 
 from . import access
+from .conditional import rows_matched
 from .models import Contact, Customer, FollowUp, Task
 from .rules import followups as rules
 
@@ -59,13 +60,14 @@ def record_followup(
     }
     if next_at is not None:
         values["next_followup_at"] = next_at
-    touched = session.execute(
+    touched = rows_matched(
+        session,
         update(Customer)
         .where(Customer.id == customer.id, Customer.owner_id == customer.owner_id)
         .where(Customer.owner_id.is_not(None))
         .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if touched != 1:
         raise Conflict("the customer went back to the pool or changed owner meanwhile")
     followup = FollowUp(

@@ -16,6 +16,14 @@ def user(session: Session, user_id: uuid.UUID) -> User | None:
     return session.get(User, user_id)
 
 
+def pool(session: Session, pool_id: uuid.UUID) -> Pool:
+    """A customer's pool (it always exists: customers refer to it by a foreign key)."""
+    found = session.get(Pool, pool_id)
+    if found is None:  # pragma: no cover - only if someone deleted it by hand
+        raise RuntimeError(f"pool {pool_id} is missing")
+    return found
+
+
 def pool_rules(pool: Pool) -> PoolRules:
     """A pool's rules with defaults filled in."""
     return PoolRules.from_dict(pool.rules)

@@ -21,7 +21,8 @@ from crm_shared.db import utcnow
 from crm_shared.errors import Conflict, Forbidden
 
 from . import access, locking, lookups
-from .models import Collaborator, Customer, OwnershipChange, Pool
+from .conditional import rows_matched
+from .models import Collaborator, Customer, OwnershipChange
 from .ownership_limits import check_owned_limit
 from .ownership_log import record
 from .presenting import present_one
@@ -38,12 +39,13 @@ def _move(
     The move bumps ``version`` and reloads the customer; False when a
     concurrent change made the conditions miss, and then nothing was written.
     """
-    changed = session.execute(
+    changed = rows_matched(
+        session,
         update(Customer)
         .where(Customer.id == customer.id, *conditions)
         .values(**values, version=Customer.version + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if changed != 1:
         return False
     session.refresh(customer)
@@ -63,7 +65,7 @@ def claim(session: Session, principal: Principal, customer_id: uuid.UUID) -> dic
     check_claim(principal, customer.owner_id)
     if customer.pool_id not in r.pool_ids:
         raise Forbidden("you are not a member of this customer's pool")
-    pool = session.get(Pool, customer.pool_id)
+    pool = lookups.pool(session, customer.pool_id)
     rules = lookups.pool_rules(pool)
     now = utcnow()
     check_reclaim(
@@ -268,14 +270,15 @@ def set_lock(
     now = utcnow()
     if locked:
         locking.serialize_on(session, owner)
-        rules = lookups.pool_rules(session.get(Pool, customer.pool_id))
+        rules = lookups.pool_rules(lookups.pool(session, customer.pool_id))
         held = session.scalar(
             select(func.count())
             .select_from(Customer)
             .where(Customer.owner_id == owner, Customer.locked.is_(True))
         )
         limits.check_lock_cap(rules.lock_cap, held or 0)
-    changed = session.execute(
+    changed = rows_matched(
+        session,
         update(Customer)
         .where(Customer.id == customer_id, Customer.owner_id == owner)
         .values(
@@ -285,8 +288,8 @@ def set_lock(
             updated_at=now,
             version=Customer.version + 1,
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if changed != 1:
         raise Conflict("the customer's owner changed meanwhile; reload and retry")
     session.refresh(customer)

@@ -274,6 +274,8 @@ def near(
         statement = statement.where(Customer.owner_id == principal.id)
     found = []
     for customer in session.scalars(statement):
+        if customer.latitude is None or customer.longitude is None:  # excluded by the query
+            continue
         distance = geo.haversine_m(latitude, longitude, customer.latitude, customer.longitude)
         if distance <= radius_m:
             found.append((distance, customer))

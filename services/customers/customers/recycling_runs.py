@@ -22,6 +22,7 @@ from crm_shared.db import Database, utcnow
 from crm_shared.errors import Forbidden
 
 from . import access, lookups
+from .conditional import rows_matched
 from .models import Customer, Pool
 from .ownership_moves import to_pool
 from .pools import pool_in_reach
@@ -79,7 +80,8 @@ def _note_deadline(session: Session, customer: Customer, decision: Decision) -> 
 def _warn(session: Session, customer: Customer, decision: Decision, now: datetime) -> bool:
     if customer.recycle_warned_for == decision.due_at:
         return False  # this deadline was announced already
-    warned = session.execute(
+    warned = rows_matched(
+        session,
         update(Customer)
         .where(Customer.id == customer.id, Customer.version == customer.version)
         .values(
@@ -87,8 +89,8 @@ def _warn(session: Session, customer: Customer, decision: Decision, now: datetim
             recycle_rule=decision.rule,
             recycle_warned_for=decision.due_at,
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if warned != 1:
         return False
     outbox.publish(

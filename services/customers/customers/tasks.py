@@ -19,6 +19,7 @@ from crm_shared.errors import NotFound, ValidationFailed
 from crm_shared.pagination import SortKey, paginate
 
 from . import access, lookups
+from .conditional import rows_matched
 from .models import Customer, Task
 from .rules.tasks import remind_at
 
@@ -160,12 +161,13 @@ def publish_due_reminders(session: Session, now: datetime, limit: int = 500) -> 
     sent = 0
     for task, customer_name in due:
         # Marking first, conditionally, means two runs never both announce it.
-        marked = session.execute(
+        marked = rows_matched(
+            session,
             update(Task)
             .where(and_(Task.id == task.id, Task.reminded_at.is_(None)))
             .values(reminded_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
         if marked != 1:
             continue
         outbox.publish(

@@ -29,9 +29,11 @@ from .models import (
 from .presenting import hidden_for, present_one
 
 
-def _totals(rows: list[tuple[Decimal, str]]) -> list[dict[str, str]]:
+def _totals(rows: list[tuple[Decimal, str | None]]) -> list[dict[str, str]]:
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for amount, currency in rows:
+        if currency is None:  # an amount without its currency cannot be added to any total
+            continue
         sums[currency] += amount
     return [
         {"currency": currency, "amount": format_amount(total, currency)}

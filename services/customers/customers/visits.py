@@ -15,6 +15,7 @@ from crm_shared.errors import Conflict, Forbidden, NotFound
 from crm_shared.pagination import SortKey, paginate
 
 from . import access, locking
+from .conditional import rows_matched
 from .followups import record_followup
 from .models import Customer, Visit
 from .rules import geo
@@ -101,7 +102,8 @@ def check_out(
     """End a visit; it is logged as a follow-up of kind ``visit`` (restarting the clock)."""
     visit = _own_visit(session, principal, visit_id)
     now = utcnow()
-    ended = session.execute(
+    ended = rows_matched(
+        session,
         update(Visit)
         .where(Visit.id == visit.id, Visit.status == "checked_in")
         .values(
@@ -111,8 +113,8 @@ def check_out(
             check_out_longitude=data["longitude"],
             summary=data.get("summary"),
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if ended != 1:
         raise Conflict("this visit is already checked out")
     session.refresh(visit)

@@ -115,9 +115,7 @@ def classify(
     monetary = max(won, paid)
     other = sum(1 for m in recent_deals + recent_payments if m.currency != thresholds.currency)
     window_tickets = [
-        t
-        for t in tickets
-        if (t.closed_at or t.opened_at) is None or (t.closed_at or t.opened_at) >= since
+        t for t in tickets if (when := t.closed_at or t.opened_at) is None or when >= since
     ]
     rated = [t.satisfaction for t in window_tickets if t.satisfaction is not None]
     satisfaction = round(sum(rated) / len(rated), 2) if rated else None

@@ -15,7 +15,7 @@ KINDS = ("company", "person")
 SIZES = ("micro", "small", "medium", "large", "enterprise")
 
 
-OPTIONAL = {"load_default": None, "allow_none": True}
+OPTIONAL: dict[str, Any] = {"load_default": None, "allow_none": True}
 
 
 def money(currency_attr: str, description: str | None = None, **kwargs: Any) -> AmountField:
@@ -26,7 +26,7 @@ def money(currency_attr: str, description: str | None = None, **kwargs: Any) -> 
     """
     field = AmountField(currency_attr=currency_attr, **kwargs)
     if description is not None:
-        field.metadata["description"] = description
+        field.metadata = {**field.metadata, "description": description}
     return field
 
 
