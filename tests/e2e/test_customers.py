@@ -76,7 +76,8 @@ def test_pool_release_claim_limit_and_scope(system: System, crew) -> None:
     claimed = system.call("POST", path + "/claim", rep2)
     assert claimed.status_code == 200, claimed.text
     assert claimed.json()["owner_id"] == crew["rep2"]["id"]
-    assert system.call("POST", path + "/claim", other).status_code == 409
+    # Owned by rep2 now, so out of other's scope: 404, confirming nothing.
+    assert system.call("POST", path + "/claim", other).status_code == 404
     # An ownership limit, hit by the next claim, names itself.
     limit = system.call(
         "PUT",

@@ -28,7 +28,8 @@ from sqlalchemy import create_engine, func, select
 from crm_shared.config import DEFAULT_PORTS, env_prefix
 from crm_shared.tables import import_jobs
 
-PORT_OFFSET = int(os.environ.get("CRM_E2E_PORT_OFFSET", "10000"))
+# Ports of their own: the session's systems keep theirs while this module runs.
+PORT_OFFSET = int(os.environ.get("CRM_E2E_PORT_OFFSET", "10000")) + 700
 GATEWAY_PORT = DEFAULT_PORTS["gateway"] + PORT_OFFSET
 LEADS_PORT = DEFAULT_PORTS["leads"] + PORT_OFFSET
 ADMIN_PASSWORD = "edge-admin-password"
