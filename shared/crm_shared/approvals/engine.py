@@ -27,6 +27,7 @@ from ..errors import NotFound, ValidationFailed
 from ..pagination import decode_cursor, encode_cursor
 from . import APPROVALS_PATH, rules
 from .tables import approval_decisions, approval_flows, approval_requests, approval_tasks
+from .views import request_view
 
 
 @dataclass(frozen=True)
@@ -422,52 +423,9 @@ class Approvals:
         return self._view(session, row)
 
     def _view(self, session: Session, row: Any) -> dict[str, Any]:
-        state = rules.RequestState.from_dict(row.state)
-        steps = []
-        for position, planned in enumerate(state.plan):
-            if position < state.position or state.status == rules.APPROVED:
-                status = "approved"
-            elif position == state.position:
-                status = {rules.PENDING: "current"}.get(state.status, state.status)
-            else:
-                status = "waiting" if state.status == rules.PENDING else "not_reached"
-            steps.append({**planned.to_dict(), "status": status})
-        decisions = session.execute(
-            select(approval_decisions)
-            .where(approval_decisions.c.request_id == row.id)
-            .order_by(approval_decisions.c.at, approval_decisions.c.action.desc())
-        ).all()
         kind = self.kinds.get(row.kind)
-        return {
-            "id": row.id,
-            "service": self.service,
-            "kind": row.kind,
-            "document_id": row.document_id,
-            "document_path": kind.document_path(row.document_id)
-            if kind and kind.document_path
-            else None,
-            "title": row.title,
-            "round": row.round,
-            "status": row.status,
-            "submitter_id": row.submitter_id,
-            "submitted_at": row.submitted_at,
-            "decided_at": row.decided_at,
-            "facts": row.facts,
-            "steps": steps,
-            "may_act": list(rules.may_act(state)),
-            "decide_url": f"{self.path}/{row.id}",
-            "decisions": [
-                {
-                    "action": d.action,
-                    "actor_id": d.actor_id,
-                    "step_index": d.step_index,
-                    "step_name": d.step_name,
-                    "comment": d.comment,
-                    "at": d.at,
-                }
-                for d in decisions
-            ],
-        }
+        path = kind.document_path if kind else None
+        return request_view(session, row, service=self.service, path=self.path, document_path=path)
 
     def may_see(self, view: Mapping[str, Any], user: uuid.UUID, *, is_admin: bool) -> bool:
         """Admins, the submitter, and anyone who ever was an approver see a request."""
