@@ -144,6 +144,8 @@ def test_email_to_rating_through_the_gateway(system: System, desk) -> None:
     resolved = system.call("POST", f"{url}/status", agent, json={"status": "resolved"})
     assert resolved.status_code == 200, resolved.text
     # The rep owns the customer: they may not rate (issue 13.4); the agent records it.
+    # (The desk learns the owner from customers' events: wait until the rep sees it.)
+    eventually(lambda: system.call("GET", url, rep).status_code == 200)
     assert system.call("POST", f"{url}/rating", rep, json={"rating": 5}).status_code == 403
     closed = system.call("POST", f"{url}/close", agent, json={"satisfaction": 4})
     assert closed.status_code == 200, closed.text
