@@ -32,6 +32,7 @@ sys.path = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(
 from sqlalchemy import insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from crm_shared.calendars.business_time import calendar_from_definition, definition_of  # noqa: E402
 from crm_shared.db import Database, drop_database, ensure_database  # noqa: E402
 from crm_shared.migrations import upgrade  # noqa: E402
 from service_desk import knowledge_base  # noqa: E402
@@ -44,7 +45,6 @@ from service_desk.models import (  # noqa: E402
     StatusChange,
     Ticket,
 )
-from service_desk.rules.business_time import calendar_from_definition, definition_of  # noqa: E402
 from service_desk.rules.kb_text import indexed_text  # noqa: E402
 from service_desk.service import SERVICE  # noqa: E402
 from service_desk.sla import SlaReader  # noqa: E402

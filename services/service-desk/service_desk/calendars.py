@@ -8,17 +8,17 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from crm_shared.db import utcnow
-from crm_shared.errors import NotFound, ValidationFailed
-
-from .models import Calendar, CustomerRef
-from .rules.business_time import (
+from crm_shared.calendars.business_time import (
     BusinessCalendar,
     CalendarError,
     calendar_from_definition,
     definition_of,
 )
-from .rules.public_holidays import year_of_holidays
+from crm_shared.calendars.public_holidays import year_of_holidays
+from crm_shared.db import utcnow
+from crm_shared.errors import NotFound, ValidationFailed
+
+from .models import Calendar, CustomerRef
 
 # Used when no calendar is set anywhere: round the clock, every day.
 ALWAYS_OPEN = calendar_from_definition(

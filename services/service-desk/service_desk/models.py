@@ -109,7 +109,7 @@ class Follower(Base):
 
 
 class Calendar(Base):
-    """A business calendar, as its definition (see rules.business_time)."""
+    """A business calendar, as its definition (see crm_shared.calendars.business_time)."""
 
     __tablename__ = "business_calendars"
 

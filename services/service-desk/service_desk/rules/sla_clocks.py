@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from .business_time import BusinessCalendar
+from crm_shared.calendars.business_time import BusinessCalendar
 
 RUNNING_STATUSES = frozenset({"new", "open"})
 STOPPED_STATUSES = frozenset({"resolved", "closed"})

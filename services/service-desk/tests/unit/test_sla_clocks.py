@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service_desk.rules.business_time import calendar_from_definition
+from crm_shared.calendars.business_time import calendar_from_definition
 from service_desk.rules.sla_clocks import PublicMessage, StatusChange, Targets, compute_clocks
 
 CALENDAR = calendar_from_definition(

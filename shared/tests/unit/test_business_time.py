@@ -6,13 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service_desk.rules.business_time import (
+from crm_shared.calendars.business_time import (
     BusinessCalendar,
     CalendarError,
     calendar_from_definition,
     day_hours,
 )
-from service_desk.rules.public_holidays import year_of_holidays
+from crm_shared.calendars.public_holidays import year_of_holidays
 
 LUNCH_WEEK = {
     name: {"hours": [["09:00", "18:00"]], "breaks": [["12:00", "13:00"]]}
