@@ -27,6 +27,7 @@ ALWAYS_PUBLIC = {
     "crm_healthz",
     "crm_readyz",
     "crm_routes",
+    "crm_metrics",
     "api-docs.openapi_json",
     "static",
 }

@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from . import metrics
 from .config import PoolSettings
 
 NAMING_CONVENTION = {
@@ -220,6 +221,7 @@ class Database:
             pool = PoolSettings(size=pool_size, max_overflow=0)
         self.pool = pool or PoolSettings()
         self.engine = make_engine(url, pool=self.pool)
+        metrics.watch_pool(self.engine, service)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self.reader_engine = self.engine.execution_options(crm_readonly=True)
         self.read_sessionmaker = sessionmaker(self.reader_engine, expire_on_commit=False)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from . import metrics
 from .bus import PublishFailed
 from .db import Database, utcnow
 from .events import DATA_CONTENT_TYPE, SPECVERSION, Event, new_event, schema_uri
@@ -159,6 +160,8 @@ class OutboxRelay:
                 conn.execute(
                     update(outbox).where(outbox.c.seq.in_(sent)).values(published_at=utcnow())
                 )
+        if sent:
+            metrics.RELAY_PUBLISHED.labels(self.db.service).inc(len(sent))
         if error is not None:
             raise error
         return len(sent)

@@ -15,7 +15,9 @@
 - ``/healthz`` says the process is alive, ``/readyz`` that its database
   answers (:mod:`crm_shared.health`); ``/routes.json`` names the resources
   it serves under ``/api/v1/``, for the gateway's routing table;
-- a span per request continues the caller's trace (:mod:`crm_shared.tracing`).
+- a span per request continues the caller's trace (:mod:`crm_shared.tracing`);
+- every request is counted and timed per route and status, served at
+  ``/metrics`` (:mod:`crm_shared.http_metrics`).
 
 Every name services import from here (``from crm_shared.web import X``)
 stays importable from here.
@@ -46,6 +48,7 @@ from .db import Database
 from .edge import body_limit, install_body_limits, install_input_guards, install_overload_guard
 from .errors import Unauthorized
 from .health import BrokerProbe, install_health
+from .http_metrics import install_http_metrics
 from .idempotency import idempotent
 from .problems import Blueprint, CrmApi, http_problem, install_errors, problem_response
 from .service import ServiceSpec
@@ -209,6 +212,7 @@ def create_service_app(
     ctx = ServiceContext(spec=spec, settings=settings, db=db, verifier=verifier)
     app.extensions["crm"] = ctx
     install_trusted_proxies(app, trusted_proxies_from_env(spec.name))
+    install_http_metrics(app, spec.name)
     install_tracing(app, spec.name)
     install_body_limits(app, settings)
     _install_auth(app, verifier)

@@ -199,9 +199,9 @@ class Worker:
         """The worker's metrics in Prometheus text format (see :mod:`crm_shared.metrics`)."""
         consumer = self.consumer
 
-        def outbox() -> int | None:
+        def outbox() -> dict[str, Any] | None:
             try:
-                return int(pending_stats(self.db)["pending"])
+                return pending_stats(self.db)
             except Exception:
                 return None
 

@@ -20,9 +20,12 @@ def manifests(name: str) -> dict[tuple[str, str], dict]:
 
 def test_kustomization_lists_every_file():
     kustomization = yaml.safe_load((ROOT / "deploy" / "k8s" / "kustomization.yaml").read_text())
-    assert set(kustomization["resources"]) == {"namespace.yaml", "broker-provision.yaml"} | {
-        f"{n}.yaml" for n in SPECS
-    }
+    assert set(kustomization["resources"]) == {
+        "namespace.yaml",
+        "broker-provision.yaml",
+        "disruption.yaml",
+        "autoscaling.yaml",
+    } | {f"{n}.yaml" for n in SPECS}
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 
-from .. import files
+from .. import files, metrics
 from ..db import Database, utcnow
 from ..tables import import_jobs
 from .jobs import claim, fail_job
@@ -169,6 +169,9 @@ def process_job(
                 log.exception("import %s failed on a chunk", job_id)
                 fail_job(db, job_id, f"processing stopped at row {done + 1}: {type(exc).__name__}")
                 return True
+            for outcome_name, count in counts.items():
+                if count:
+                    metrics.IMPORT_ROWS.labels(db.service, info.kind, outcome_name).inc(count)
             done += len(chunk)
     now = utcnow()
     with db.transaction() as session:
