@@ -25,6 +25,10 @@ $(STAMP): Makefile constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt \
 		--config-settings editable_mode=compat \
 		-e 'shared[test]' $(foreach p,$(SERVICES),-e $(p)) ruff mypy==2.4.1 types-requests types-PyYAML
+	@# The edge proxy the cluster and `make bench` use (tests/e2e/test_edge_proxy.py).
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
+		apt-get install -y --no-install-recommends nginx >/dev/null 2>&1 || \
+		echo "nginx could not be installed with apt: the edge proxy tests and bench need it"
 	touch $(STAMP)
 
 install: $(STAMP)

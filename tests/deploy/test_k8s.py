@@ -25,6 +25,7 @@ def test_kustomization_lists_every_file():
         "broker-provision.yaml",
         "disruption.yaml",
         "autoscaling.yaml",
+        "ingress.yaml",
     } | {f"{n}.yaml" for n in SPECS}
 
 

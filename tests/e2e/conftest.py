@@ -45,6 +45,7 @@ class System:
         self.base_url = base_url
         self.log = log
         self.trace_file = trace_file
+        self.mode = "processes"  # or "embedded" (crm-run)
         self.http = requests.Session()
 
     def call(
@@ -214,7 +215,9 @@ def _running(
         ]
     try:
         _wait_until_ready(process, urls, log)
-        yield System(f"http://127.0.0.1:{ports['gateway']}", log, workdir / "spans.jsonl")
+        running = System(f"http://127.0.0.1:{ports['gateway']}", log, workdir / "spans.jsonl")
+        running.mode = mode
+        yield running
     finally:
         _stop(process)
         for url in databases:
