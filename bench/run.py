@@ -8,6 +8,8 @@ the same row). Then measures:
 
 - single capture straight to the service, and the reference (target >= 90%);
 - single capture through the gateway (target >= 60% of straight);
+- single capture through the nginx edge (``crm_gateway.edge_config``; target
+  >= 85% of straight), nginx installed with apt where it is missing;
 - p50 / p99 latency at a fixed offered rate (open loop);
 - batch capture (1,000 per request), leads per second;
 - a 100,000-row CSV import with duplicates, until the job is completed (target <= 15 s);
@@ -21,9 +23,11 @@ BENCH_RATE (offered rate for latency, default 50/s: below saturation on a 2-core
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -38,9 +42,15 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-
-import load  # noqa: E402
+# bench/ holds scripts named like services (orders.py): it goes on no path
+# (Python puts a script's directory first), or `orders` would import the
+# script instead of the service.
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+_spec = importlib.util.spec_from_file_location("crm_bench_load", ROOT / "bench" / "load.py")
+assert _spec is not None and _spec.loader is not None
+load = importlib.util.module_from_spec(_spec)
+sys.modules["crm_bench_load"] = load  # multiprocessing's workers find it by name
+_spec.loader.exec_module(load)
 
 from crm_shared.bus import Topology, connect  # noqa: E402
 from crm_shared.db import drop_database  # noqa: E402
@@ -141,7 +151,6 @@ def main() -> int:
         "CRM_LEADS_URL": f"http://127.0.0.1:{ports['leads']}",
         "CRM_LEADS_WORKER_HEALTH_PORT": str(ports["worker"]),
         "CRM_LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT / "bench"),
     }
     print(f"bench run {run}: preparing databases", flush=True)
     os.environ.update(env)
@@ -160,7 +169,10 @@ def main() -> int:
     commands = {
         "gateway": gunicorn(ports["gateway"], "crm_gateway.app:create_app()"),
         "leads": gunicorn(ports["leads"], "leads.app:create_app()"),
-        "reference": gunicorn(ports["reference"], "reference:create_app()"),
+        "reference": [
+            *gunicorn(ports["reference"], "reference:create_app()"),
+            *("--pythonpath", str(ROOT / "bench")),
+        ],
         # Split as crm-up splits it (ServiceSpec.jobs_apart): relay and consumer, and jobs.
         "leads-worker": [PYTHON, "-m", "leads", "worker", "--roles", "relay,consumer"],
         "leads-jobs": [
@@ -183,7 +195,8 @@ def main() -> int:
         gateway = f"http://127.0.0.1:{ports['gateway']}"
         leads = f"http://127.0.0.1:{ports['leads']}"
         reference = f"http://127.0.0.1:{ports['reference']}"
-        wait_ready(gateway + "/readyz")
+        # /healthz: the gateway's /readyz waits for every service, and only leads runs here.
+        wait_ready(gateway + "/healthz")
         wait_ready(leads + "/readyz")
         wait_ready(reference + "/api/v1/leads")
         wait_ready(f"http://127.0.0.1:{ports['worker']}/readyz")
@@ -194,7 +207,8 @@ def main() -> int:
             timeout=10,
         ).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
-        return measure(gateway, leads, reference, token, auth, urls, namespace)
+        edge = start_edge({**env, "CRM_GATEWAY_URL": gateway}, logs, processes)
+        return measure(gateway, leads, reference, token, auth, urls, namespace, edge)
     finally:
         for process in processes.values():
             with contextlib.suppress(ProcessLookupError):
@@ -212,16 +226,62 @@ def main() -> int:
         print(f"logs in {logs}")
 
 
-def measure(gateway, leads, reference, token, auth, urls, namespace) -> int:
+def nginx_binary() -> str | None:
+    """nginx, installed with apt where it is missing and we may (the edge figure needs it)."""
+    for candidate in (shutil.which("nginx"), "/usr/sbin/nginx"):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        print("installing nginx with apt for the edge figure", flush=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "--no-install-recommends", "nginx"],
+            capture_output=True,
+            check=False,
+        )
+        if os.access("/usr/sbin/nginx", os.X_OK):
+            return "/usr/sbin/nginx"
+    return None
+
+
+def start_edge(env, logs: Path, processes: dict) -> str | None:
+    """nginx routing /api/v1/leads straight to leads and the rest to the gateway."""
+    nginx = nginx_binary()
+    if nginx is None:
+        print("nginx is not available: no edge figure", flush=True)
+        return None
+    port = free_port()
+    workdir = logs / "edge"
+    subprocess.run(
+        [PYTHON, "-m", "crm_gateway.edge_config", "--standalone", str(workdir),
+         "--listen", f"127.0.0.1:{port}", "--only", "leads"],
+        env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    out = open(logs / "edge.log", "wb")  # noqa: SIM115
+    processes["edge"] = subprocess.Popen(
+        [nginx, "-p", str(workdir), "-c", str(workdir / "nginx.conf")],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_ready(url + "/healthz")  # through the edge to the gateway
+    return url
+
+
+def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None) -> int:
     path = "/api/v1/leads"
     print("warming up", flush=True)
-    for target, tok in ((reference, None), (leads, token), (gateway, token)):
+    targets = [(reference, None), (leads, token), (gateway, token)]
+    if edge:
+        targets.append((edge, token))
+    for target, tok in targets:
         load.throughput(target, path, tok, processes=1, threads=4, seconds=2)
     before = machine_note()
     print(f"measuring single capture, {SECONDS:.0f} s per run", flush=True)
     ref1 = load.throughput(reference, path, None, seconds=SECONDS)
     direct1 = load.throughput(leads, path, token, seconds=SECONDS)
     via = load.throughput(gateway, path, token, seconds=SECONDS)
+    via_edge = load.throughput(edge, path, token, seconds=SECONDS) if edge else None
     ref2 = load.throughput(reference, path, None, seconds=SECONDS)
     direct2 = load.throughput(leads, path, token, seconds=SECONDS)
     ref_rps = (ref1["rps"] + ref2["rps"]) / 2
@@ -337,6 +397,13 @@ def measure(gateway, leads, reference, token, auth, urls, namespace) -> int:
             ">= 60% of straight",
         ),
         (
+            "single capture, via nginx edge (req/s)",
+            f"{via_edge['rps']:,.0f}" if via_edge else "no nginx",
+            f"{direct_rps:,.0f} (straight)",
+            ratio(via_edge["rps"], direct_rps) if via_edge else "-",
+            ">= 85% of straight",
+        ),
+        (
             f"latency @ {RATE:.0f} req/s straight p50/p99 (ms)",
             f"{lat_direct['p50_ms']:.1f} / {lat_direct['p99_ms']:.1f}",
             f"{lat_ref['p50_ms']:.1f} / {lat_ref['p99_ms']:.1f}",
@@ -383,27 +450,37 @@ def measure(gateway, leads, reference, token, auth, urls, namespace) -> int:
         f"non-2xx answers during throughput runs: {errors}; upload took {uploaded:.1f} s; "
         f"scoring and event backlog drained in {drained:.0f} s (left: {backlog})"
     )
+    print(f"machine: {os.cpu_count()} cores")
     print(f"machine before: {before}")
     print(f"machine after:  {after}")
-    print(
-        json.dumps(
-            {
-                "direct_rps": direct_rps,
-                "reference_rps": ref_rps,
-                "gateway_rps": via["rps"],
-                "latency_direct": lat_direct,
-                "latency_reference": lat_ref,
-                "latency_gateway": lat_via,
-                "batch_lps": batch_lps,
-                "import_seconds": import_seconds,
-                "import_job": {
-                    k: job[k] for k in ("status", "total", "imported", "duplicates", "failed")
-                },
-                "qualified_ms": qualified,
-            }
-        )
-    )
+    figures = {
+        "direct_rps": direct_rps,
+        "reference_rps": ref_rps,
+        "gateway_rps": via["rps"],
+        "edge_rps": via_edge["rps"] if via_edge else None,
+        "cores": os.cpu_count(),
+        "load_before": before,
+        "load_after": after,
+        "latency_direct": lat_direct,
+        "latency_reference": lat_ref,
+        "latency_gateway": lat_via,
+        "batch_lps": batch_lps,
+        "import_seconds": import_seconds,
+        "import_job": {k: job[k] for k in ("status", "total", "imported", "duplicates", "failed")},
+        "qualified_ms": qualified,
+    }
+    print(json.dumps(figures))
+    print(f"results in {write_results('intake', figures)}")
     return 0
+
+
+def write_results(name: str, figures: dict) -> Path:
+    """Keep a run's figures under bench/results/ (``bench/compare.py`` reads two)."""
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    path = out / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    path.write_text(json.dumps({"bench": name, "at": time.time(), **figures}, indent=2))
+    return path
 
 
 def drain_outbox(url: str, limit: float = 180) -> None:
