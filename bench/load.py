@@ -137,3 +137,96 @@ def latency(url, path, token, *, rate=100.0, seconds=10.0, connections=16):
         return {"p50_ms": None, "p99_ms": None, "errors": errors[0], "n": 0}
     pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
     return {"p50_ms": pick(0.50), "p99_ms": pick(0.99), "errors": errors[0], "n": len(latencies)}
+
+
+def _overload_share(args):
+    url, path, token, rate, seconds, connections, tag, share, shares, start = args
+    parts = urlsplit(url)
+    interval = 1.0 / rate
+    mine = list(range(share, int(rate * seconds), shares))
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    missing_retry_after = [0]
+    lock = threading.Lock()
+    cursor = [0]
+
+    def run():
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        while True:
+            with lock:
+                if cursor[0] >= len(mine):
+                    return
+                i = mine[cursor[0]]
+                cursor[0] += 1
+            scheduled = start + i * interval  # wall clock: shared by every process
+            wait = scheduled - time.time()
+            if wait > 0:
+                time.sleep(wait)
+            body = json.dumps(
+                {"name": f"Peak {i}", "email": f"peak-{tag}-{i}@example.com", "source": "bench"}
+            )
+            retry_after = None
+            try:
+                conn.request("POST", path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+                retry_after = response.getheader("Retry-After")
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+                status = 0
+            done = time.time()
+            with lock:
+                statuses[status] = statuses.get(status, 0) + 1
+                if status in (200, 201):
+                    latencies.append(done - scheduled)
+                elif status in (429, 503) and not retry_after:
+                    missing_retry_after[0] += 1
+
+    workers = [threading.Thread(target=run) for _ in range(connections)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return latencies, statuses, missing_retry_after[0]
+
+
+def overload(url, path, token, *, rate, seconds=10.0, connections=64, processes=4):
+    """Open loop at ``rate``/s over many connections: answers by status and admitted latency.
+
+    A request is sent at its scheduled time whether or not earlier ones have
+    answered (as a campaign's visitors would), from several processes so the
+    client is not the bottleneck: a server that queues past its capacity
+    shows the wait in the latency, one that sheds shows 503s.
+    """
+    tag = uuid.uuid4().hex[:6]
+    start = time.time() + 0.5
+    share = max(1, connections // processes)
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        parts = pool.map(
+            _overload_share,
+            [(url, path, token, rate, seconds, share, tag, p, processes, start)
+             for p in range(processes)],
+        )  # fmt: skip
+    latencies = sorted(x for part in parts for x in part[0])
+    statuses: dict[int, int] = {}
+    for part in parts:
+        for status, count in part[1].items():
+            statuses[status] = statuses.get(status, 0) + count
+
+    def pick(q):
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
+
+    return {
+        "offered_rps": rate,
+        "statuses": statuses,
+        "admitted": len(latencies),
+        "p50_ms": pick(0.5) if latencies else None,
+        "p99_ms": pick(0.99) if latencies else None,
+        "refusals_without_retry_after": sum(part[2] for part in parts),
+        "tag": tag,
+    }

@@ -11,6 +11,9 @@ the same row). Then measures:
 - single capture through the nginx edge (``crm_gateway.edge_config``; target
   >= 85% of straight), nginx installed with apt where it is missing;
 - p50 / p99 latency at a fixed offered rate (open loop);
+- overload: twice the straight capacity offered open loop over 64 connections:
+  answers by status (503 with ``Retry-After`` for what is shed), the admitted
+  p99 beside the normal p99 (target < 2x), and every 201 stored with its event;
 - batch capture (1,000 per request), leads per second;
 - a 100,000-row CSV import with duplicates, until the job is completed (target <= 15 s);
 - time from capture to ``lead.qualified`` consumed from RabbitMQ, with automatic qualification.
@@ -80,12 +83,14 @@ def gunicorn(port: int, app: str) -> list[str]:
         PYTHON,
         "-m",
         "gunicorn",
+        "--config",
+        "python:crm_shared.gunicorn_config",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
         os.environ.get("CRM_WEB_WORKERS", "2"),
         "--worker-class",
-        "gthread",
+        "crm_shared.gunicorn_worker.ThreadWorker",
         "--threads",
         os.environ.get("CRM_WEB_THREADS", "8"),
         "--graceful-timeout",
@@ -292,6 +297,11 @@ def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None) 
     lat_direct = load.latency(leads, path, token, rate=RATE, seconds=SECONDS)
     lat_via = load.latency(gateway, path, token, rate=RATE, seconds=SECONDS)
 
+    print(f"measuring overload: {2 * direct_rps:.0f} req/s offered, twice straight", flush=True)
+    peak = load.overload(leads, path, token, rate=max(2 * direct_rps, 10), seconds=SECONDS)
+    drain_outbox(urls["leads"])
+    peak_stored, peak_events = stored_with_event(urls["leads"], peak["tag"])
+
     print("measuring capture -> lead.qualified consumed", flush=True)
     session = requests.Session()
     rule = session.post(
@@ -418,6 +428,20 @@ def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None) 
             "",
         ),
         (
+            "overload x2: admitted p99 (ms)",
+            f"{peak['p99_ms']:.1f}" if peak["p99_ms"] is not None else "-",
+            f"{lat_direct['p99_ms']:.1f} (p99 @ {RATE:.0f} req/s)",
+            ratio(peak["p99_ms"], lat_direct["p99_ms"]) if peak["p99_ms"] else "-",
+            "< 200% of normal p99",
+        ),
+        (
+            "overload x2: answers / 201s stored with event",
+            ", ".join(f"{k}: {v}" for k, v in sorted(peak["statuses"].items())),
+            f"{peak_stored} stored, {peak_events} with lead.captured",
+            f"{peak['refusals_without_retry_after']} refusals lack Retry-After",
+            "every 201 stored + event",
+        ),
+        (
             "batch capture, 1,000 per request (leads/s)",
             f"{batch_lps:,.0f}",
             f"{ref_rps:,.0f} (single rows)",
@@ -458,6 +482,7 @@ def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None) 
         "reference_rps": ref_rps,
         "gateway_rps": via["rps"],
         "edge_rps": via_edge["rps"] if via_edge else None,
+        "overload": {**peak, "stored": peak_stored, "with_event": peak_events},
         "cores": os.cpu_count(),
         "load_before": before,
         "load_after": after,
@@ -481,6 +506,25 @@ def write_results(name: str, figures: dict) -> Path:
     path = out / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.json"
     path.write_text(json.dumps({"bench": name, "at": time.time(), **figures}, indent=2))
     return path
+
+
+def stored_with_event(url: str, tag: str) -> tuple[int, int]:
+    """Leads of an overload run stored, and those with their lead.captured in the outbox."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(
+                text(
+                    "SELECT count(*), count(*) FILTER (WHERE EXISTS ("
+                    " SELECT 1 FROM outbox o WHERE o.event_type = 'lead.captured'"
+                    " AND o.envelope->'data'->>'lead_id' = l.id::text))"
+                    " FROM leads l WHERE l.email LIKE :pattern"
+                ),
+                {"pattern": f"peak-{tag}-%"},
+            ).one()
+        return int(row[0]), int(row[1])
+    finally:
+        engine.dispose()
 
 
 def drain_outbox(url: str, limit: float = 180) -> None:

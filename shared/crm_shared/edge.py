@@ -28,6 +28,7 @@ from werkzeug.wsgi import LimitedStream, get_content_length
 
 from .config import Settings
 from .errors import PayloadTooLarge, Problem, ServiceUnavailable, ValidationFailed
+from .request_queue import QueueGuard, queued_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -194,21 +195,45 @@ def install_input_guards(app: Flask) -> None:
         return response
 
 
-def install_overload_guard(app: Flask, max_in_flight: int, *, retry_after: int = 1) -> None:
-    """Answer 503 with ``Retry-After`` when this process already serves ``max_in_flight``.
+def install_overload_guard(
+    app: Flask,
+    max_in_flight: int,
+    *,
+    retry_after: int = 1,
+    max_queue_seconds: float = 0.0,
+    queue_target_seconds: float = 0.0,
+) -> None:
+    """Answer 503 with ``Retry-After`` when this process is past its capacity.
 
-    Shedding load early keeps latency bounded for the requests admitted and
-    tells well-behaved clients when to come back, instead of letting a
-    campaign peak queue up until every request times out. Health checks are
-    never shed.
+    Past capacity means serving ``max_in_flight`` requests already, or (under
+    :mod:`crm_shared.gunicorn_worker`) a request that waited more than
+    ``max_queue_seconds`` for a thread — or, while every request of the last
+    100 ms waited more than ``queue_target_seconds``, one that waited five
+    times that (:class:`crm_shared.request_queue.QueueGuard`). Shedding load early keeps latency
+    bounded for the requests admitted and tells well-behaved clients when to
+    come back, instead of letting a campaign peak queue up until every
+    request times out. Health checks are never shed; 0 turns a limit off.
     """
-    if max_in_flight <= 0:
+    if max_in_flight <= 0 and max_queue_seconds <= 0:
         return
-    slots = threading.BoundedSemaphore(max_in_flight)
+    slots = threading.BoundedSemaphore(max_in_flight) if max_in_flight > 0 else None
+    queue = (
+        QueueGuard(max_queue_seconds, target=queue_target_seconds)
+        if max_queue_seconds > 0
+        else None
+    )
 
     @app.before_request
     def _admit() -> None:
         if not request.path.startswith("/api/"):
+            return
+        if queue is not None:
+            waited = queued_for()
+            if waited is not None and not queue.admit(waited):
+                raise ServiceUnavailable(
+                    "the service is at capacity; retry shortly", retry_after=retry_after
+                )
+        if slots is None:
             return
         if not slots.acquire(blocking=False):
             raise ServiceUnavailable(
@@ -218,5 +243,5 @@ def install_overload_guard(app: Flask, max_in_flight: int, *, retry_after: int =
 
     @app.teardown_request
     def _leave(_exc: BaseException | None) -> None:
-        if g.pop("_crm_admitted", False):
+        if g.pop("_crm_admitted", False) and slots is not None:
             slots.release()

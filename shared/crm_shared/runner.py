@@ -195,7 +195,8 @@ def process_table(specs: Mapping[str, ServiceSpec], env: Mapping[str, str]) -> d
         table[f"{spec.name}-web"] = (
             f"{python} -m gunicorn --config python:crm_shared.gunicorn_config"
             f" --bind 127.0.0.1:{port} --workers {web_workers}"
-            f" --worker-class gthread --threads {threads} --graceful-timeout 10"
+            f" --worker-class crm_shared.gunicorn_worker.ThreadWorker --threads {threads}"
+            " --graceful-timeout 10"
             f" --timeout 60 '{spec.import_name}.app:create_app()'"
         )
         worker = f"{python} -m {spec.import_name} worker"

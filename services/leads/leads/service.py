@@ -25,6 +25,10 @@ def _settings(env: Env) -> dict[str, Any]:
         "max_import_rows": env.int("CRM_LEADS_MAX_IMPORT_ROWS", 500_000, min=1),
         "max_batch_bytes": env.int("CRM_LEADS_MAX_BATCH_BYTES", 4 * 1024 * 1024, min=1024),
         "max_in_flight": env.int("CRM_LEADS_MAX_IN_FLIGHT", 64, min=0),
+        # A capture that waited this long for a thread is refused (503, Retry-After).
+        "max_queue_ms": env.int("CRM_LEADS_MAX_QUEUE_MS", 500, min=0),
+        # While every capture of the last 100 ms waited this long, refuse at 5x it.
+        "queue_target_ms": env.int("CRM_LEADS_QUEUE_TARGET_MS", 10, min=0),
         "process_every": env.float("CRM_LEADS_PROCESS_EVERY", 0.2, min=0.01),
         "import_chunk": env.int("CRM_LEADS_IMPORT_CHUNK", 1000, min=1, max=10000),
     }
@@ -45,7 +49,13 @@ def _handlers():
 def _init_app(app: Flask) -> None:
     from crm_shared.web import install_overload_guard, service_context
 
-    install_overload_guard(app, service_context(app).settings.extra["max_in_flight"])
+    extra = service_context(app).settings.extra
+    install_overload_guard(
+        app,
+        extra["max_in_flight"],
+        max_queue_seconds=extra["max_queue_ms"] / 1000,
+        queue_target_seconds=extra["queue_target_ms"] / 1000,
+    )
 
 
 def _import_leads(db: Any, settings: Any) -> int:
