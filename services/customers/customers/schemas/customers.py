@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from crm_shared.schemas import PageArgsSchema, StrictSchema, page_of
+from crm_shared.schemas import EmailField, PageArgsSchema, StrictSchema, page_of
 
 from ..rules.tiers import TIERS
 from .contacts import ContactInSchema
@@ -18,7 +18,7 @@ SORTS = ("created_at", "score", "value", "name")
 
 class _ProfileFields(StrictSchema):
     kind = fields.String(validate=validate.OneOf(KINDS))
-    email = fields.Email(validate=validate.Length(max=320), allow_none=True)
+    email = EmailField(validate=validate.Length(max=320), allow_none=True)
     phone = bounded_text(40, allow_none=True)
     company = bounded_text(200, allow_none=True)
     industry = bounded_text(100, allow_none=True)

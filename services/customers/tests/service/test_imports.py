@@ -41,8 +41,18 @@ def test_a_csv_becomes_customers_with_a_per_row_report(svc):
     assert done["status"] == "completed"
     assert (done["processed"], done["imported"], done["duplicates"], done["failed"]) == (5, 2, 1, 2)
     assert done["errors"] == [
-        {"line": 3, "field": "name", "reason": "Missing data for required field."},
-        {"line": 4, "field": "country", "reason": "must be an ISO 3166 alpha-2 code"},
+        {
+            "line": 3,
+            "field": "name",
+            "reason": "Missing data for required field.",
+            "severity": "error",
+        },
+        {
+            "line": 4,
+            "field": "country",
+            "reason": "must be an ISO 3166 alpha-2 code",
+            "severity": "error",
+        },
     ]
     customers = svc.client.get(
         "/api/v1/customers", query_string={"sort": "name"}, headers=rep.headers
