@@ -58,9 +58,9 @@ def restore_lead(session: Session, principal: Principal, lead_id: uuid.UUID) -> 
 
 def erase_lead(session: Session, principal: Principal, lead_id: uuid.UUID) -> Lead:
     """An admin erases a lead's personal data (and the leads merged into it)."""
+    lead = get_lead(session, principal, lead_id, lock=True)  # 404 outside scope
     if not principal.is_admin:
         raise Forbidden("only admins erase personal data")
-    lead = get_lead(session, principal, lead_id, lock=True)
     erase_person(session, lead.id, actor_id=principal.id)
     return lead
 
