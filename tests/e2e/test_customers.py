@@ -281,17 +281,18 @@ def test_a_duplicate_customer_is_refused_unless_said_different(system: System, c
 
 def test_archive_restore_and_erasure_through_the_gateway(system: System, crew) -> None:
     """Issue 13 item 24: archive hides and blocks claims; erasure reaches the lead."""
-    admin, rep, rep2 = crew["admin"]["token"], crew["rep"]["token"], crew["rep2"]["token"]
+    admin, rep = crew["admin"]["token"], crew["rep"]["token"]
+    claimer = crew["manager"]["token"]  # claimer is held to one customer by an earlier test
     pooled = new_customer(system, rep, in_pool=True)
     archived = system.call("POST", f"/api/v1/customers/{pooled['id']}/archive", admin)
     assert archived.status_code == 200, archived.text
-    listed = system.call("GET", "/api/v1/customers", rep2, params={"in_pool": "true"}).json()
+    listed = system.call("GET", "/api/v1/customers", claimer, params={"in_pool": "true"}).json()
     assert pooled["id"] not in [c["id"] for c in listed["items"]]
-    claim = system.call("POST", f"/api/v1/customers/{pooled['id']}/claim", rep2)
+    claim = system.call("POST", f"/api/v1/customers/{pooled['id']}/claim", claimer)
     assert claim.status_code in (404, 409), claim.text
     restored = system.call("POST", f"/api/v1/customers/{pooled['id']}/restore", admin)
     assert restored.status_code == 200, restored.text
-    claimed = system.call("POST", f"/api/v1/customers/{pooled['id']}/claim", rep2)
+    claimed = system.call("POST", f"/api/v1/customers/{pooled['id']}/claim", claimer)
     assert claimed.status_code == 200, claimed.text
     assert claimed.json()["recycle_due_at"] is not None  # item 25: set on claim
 
