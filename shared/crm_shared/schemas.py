@@ -71,6 +71,22 @@ class CurrencyField(fields.String):
         return code
 
 
+class EmailField(fields.Email):
+    """An email address, trimmed before it is checked and lower-cased.
+
+    People paste addresses with a stray space or newline around them; that
+    is not a reason to refuse the address. Blank becomes None.
+    """
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            value = value.lower()
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class AmountField(fields.Decimal):
     """A money amount as a decimal string; never a float.
 

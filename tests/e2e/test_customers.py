@@ -254,3 +254,65 @@ def test_the_360_view_shows_a_won_deal_and_a_payment(system: System, crew) -> No
     assert [c["name"] for c in body["contacts"]] == ["Ada"]
     assert body["profile"]["won_deals"] == 1
     assert body["tier"]["figures"]["frequency"] >= 1
+
+
+def test_a_duplicate_customer_is_refused_unless_said_different(system: System, crew) -> None:
+    """Issue 13 item 23: 409 naming the existing customer to whoever may see it."""
+    rep, other = crew["rep"]["token"], crew["other"]["token"]
+    name = f"Twin {uuid.uuid4().hex[:6]}"
+    email = f"{uuid.uuid4().hex[:8]}@twin.example"
+    first = new_customer(system, rep, name=name, email=email)
+    again = system.call(
+        "POST", "/api/v1/customers", rep, json={"name": name.upper(), "email": f" {email} "}
+    )
+    assert again.status_code == 409, again.text
+    assert again.json()["existing_id"] == first["id"]
+    hidden = system.call("POST", "/api/v1/customers", other, json={"name": name, "email": email})
+    assert hidden.status_code == 409, hidden.text
+    assert first["id"] not in hidden.text
+    forced = system.call(
+        "POST",
+        "/api/v1/customers",
+        rep,
+        json={"name": name, "email": email, "different_customer": True},
+    )
+    assert forced.status_code == 201, forced.text
+
+
+def test_archive_restore_and_erasure_through_the_gateway(system: System, crew) -> None:
+    """Issue 13 item 24: archive hides and blocks claims; erasure reaches the lead."""
+    admin, rep = crew["admin"]["token"], crew["rep"]["token"]
+    claimer = crew["manager"]["token"]  # claimer is held to one customer by an earlier test
+    pooled = new_customer(system, rep, in_pool=True)
+    archived = system.call("POST", f"/api/v1/customers/{pooled['id']}/archive", admin)
+    assert archived.status_code == 200, archived.text
+    listed = system.call("GET", "/api/v1/customers", claimer, params={"in_pool": "true"}).json()
+    assert pooled["id"] not in [c["id"] for c in listed["items"]]
+    claim = system.call("POST", f"/api/v1/customers/{pooled['id']}/claim", claimer)
+    assert claim.status_code in (404, 409), claim.text
+    restored = system.call("POST", f"/api/v1/customers/{pooled['id']}/restore", admin)
+    assert restored.status_code == 200, restored.text
+    claimed = system.call("POST", f"/api/v1/customers/{pooled['id']}/claim", claimer)
+    assert claimed.status_code == 200, claimed.text
+    assert claimed.json()["recycle_due_at"] is not None  # item 25: set on claim
+
+    email = f"{uuid.uuid4().hex[:8]}@erase.example"
+    lead = system.call("POST", "/api/v1/leads", rep, json={"name": "Ada Erase", "email": email})
+    assert lead.status_code == 201, lead.text
+    lead_id = lead.json()["id"]
+    assert system.call("POST", f"/api/v1/leads/{lead_id}/qualify", rep).status_code == 200
+
+    def customer():
+        found = system.call("GET", "/api/v1/customers", rep, params={"lead_id": lead_id})
+        return found.json()["items"][0]
+
+    made = eventually(customer)
+    erased = system.call("POST", f"/api/v1/customers/{made['id']}/erase", admin)
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["email"] is None and erased.json()["erased_at"]
+
+    def lead_erased():
+        body = system.call("GET", f"/api/v1/leads/{lead_id}", admin).json()
+        return body if body.get("erased_at") else None
+
+    assert eventually(lead_erased)["email"] is None

@@ -205,3 +205,43 @@ def test_automatic_qualification_reaches_customers(system: System, crew) -> None
 
     assert eventually(customer)["owner_id"] == crew["rep1"]["id"]
     system.call("PUT", "/api/v1/scoring-rules/settings", admin, json={"auto_qualify": False})
+
+
+def test_archive_restore_and_erasure_reach_customers(system: System, crew) -> None:
+    """Issue 13 item 24: a lead archived and restored; erased, and customers drops its copy."""
+    admin = crew["admin"]["token"]
+    rep = crew["rep1"]["token"]
+    email = f"erase-{uuid.uuid4().hex[:6]}@example.com"
+    lead = system.call(
+        "POST",
+        "/api/v1/leads",
+        rep,
+        json={"name": "Erase Me", "email": f"  {email.upper()} ", "company": "Forget Ltd"},
+    )
+    assert lead.status_code == 201, lead.text
+    lead_id = lead.json()["id"]
+    assert lead.json()["email"] == email
+    archived = system.call("POST", f"/api/v1/leads/{lead_id}/archive", rep)
+    assert archived.status_code == 200 and archived.json()["archived_at"], archived.text
+    listed = system.call("GET", "/api/v1/leads", rep, params={"limit": 200}).json()["items"]
+    assert lead_id not in [item["id"] for item in listed]
+    restored = system.call("POST", f"/api/v1/leads/{lead_id}/restore", rep)
+    assert restored.status_code == 200 and restored.json()["archived_at"] is None
+    qualified = system.call("POST", f"/api/v1/leads/{lead_id}/qualify", rep)
+    assert qualified.status_code == 200, qualified.text
+
+    def customer():
+        found = system.call("GET", "/api/v1/customers", rep, params={"lead_id": lead_id})
+        return found.json()["items"][0]
+
+    assert eventually(customer)["email"] == email
+    assert system.call("POST", f"/api/v1/leads/{lead_id}/erase", rep).status_code == 403
+    erased = system.call("POST", f"/api/v1/leads/{lead_id}/erase", admin)
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["email"] is None and erased.json()["name"] == "(erased)"
+
+    def blanked():
+        found = customer()
+        return found if found["email"] is None else None
+
+    assert eventually(blanked)["name"] == "Forget Ltd"

@@ -8,14 +8,38 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from crm_shared import outbox, phones
 from crm_shared.auth import Principal
 from crm_shared.db import utcnow
 from crm_shared.errors import NotFound, ValidationFailed
 
 from . import access, lookups
 from .access import Reach
+from .identity import clean_contact_phone
 from .models import Contact, Customer
 from .presenting import hidden_for
+
+
+def publish_contact(
+    session: Session, contact: Contact, owner_id: uuid.UUID | None, *, created: bool
+) -> None:
+    """``contact.created`` or ``contact.updated`` with the contact's whole current state."""
+    data: dict[str, Any] = {
+        "contact_id": contact.id,
+        "customer_id": contact.customer_id,
+        "name": contact.name,
+        "title": contact.title,
+        "email": contact.email,
+        "phone": contact.phone,
+        "is_primary": bool(contact.is_primary),
+        "owner_id": owner_id,
+    }
+    if created:
+        data["created_at"] = contact.created_at or utcnow()
+        outbox.publish(session, "contact.created", data, subject=contact.customer_id)
+    else:
+        data["updated_at"] = contact.updated_at or utcnow()
+        outbox.publish(session, "contact.updated", data, subject=contact.customer_id)
 
 
 def masked_contact(contact: Contact, hidden: set[str]) -> dict[str, Any]:
@@ -49,7 +73,15 @@ def contacts_of(
     return [masked_contact(c, hidden) for c in rows]
 
 
-def _make_primary(session: Session, contact: Contact) -> None:
+def _make_primary(session: Session, contact: Contact, owner_id: uuid.UUID | None) -> None:
+    # The old primary changes too: its copies elsewhere learn it is no longer primary.
+    previous = session.scalars(
+        select(Contact).where(
+            Contact.customer_id == contact.customer_id,
+            Contact.id != contact.id,
+            Contact.is_primary.is_(True),
+        )
+    ).all()
     # Clear the old primary first: the unique index allows one per customer.
     session.execute(
         update(Contact)
@@ -60,13 +92,23 @@ def _make_primary(session: Session, contact: Contact) -> None:
     session.flush()
     contact.is_primary = True
     session.flush()
+    now = utcnow()
+    for old in previous:
+        session.refresh(old)
+        old.updated_at = now
+        publish_contact(session, old, owner_id, created=False)
 
 
 def add_contact(
-    session: Session, principal: Principal, customer_id: uuid.UUID, data: dict[str, Any]
+    session: Session,
+    principal: Principal,
+    customer_id: uuid.UUID,
+    data: dict[str, Any],
+    region: str = "US",
 ) -> dict[str, Any]:
     """A new contact; the first one, or one marked primary, becomes the primary contact."""
-    access.load_for_work(session, principal, customer_id)
+    customer, _ = access.load_for_work(session, principal, customer_id)
+    data = clean_contact_phone(data, phones.pick_region(customer.country, region))
     primary = data.pop("is_primary", False)
     has_primary = session.scalar(
         select(Contact.id).where(Contact.customer_id == customer_id, Contact.is_primary.is_(True))
@@ -77,7 +119,8 @@ def add_contact(
     session.add(contact)
     session.flush()
     if primary or has_primary is None:
-        _make_primary(session, contact)
+        _make_primary(session, contact, customer.owner_id)
+    publish_contact(session, contact, customer.owner_id, created=True)
     return masked_contact(contact, set())
 
 
@@ -105,10 +148,17 @@ def get_contact(session: Session, principal: Principal, contact_id: uuid.UUID) -
 
 
 def update_contact(
-    session: Session, principal: Principal, contact_id: uuid.UUID, data: dict[str, Any]
+    session: Session,
+    principal: Principal,
+    contact_id: uuid.UUID,
+    data: dict[str, Any],
+    region: str = "US",
 ) -> dict[str, Any]:
     """Change a contact; ``is_primary: true`` makes it the primary contact."""
     contact = _contact(session, principal, contact_id, work=True)
+    customer = session.get(Customer, contact.customer_id)
+    assert customer is not None  # contacts belong to a customer (foreign key)
+    data = clean_contact_phone(data, phones.pick_region(customer.country, region))
     primary = data.pop("is_primary", None)
     if primary is False and contact.is_primary:
         raise ValidationFailed.field(
@@ -119,7 +169,8 @@ def update_contact(
     contact.updated_at = utcnow()
     session.flush()
     if primary:
-        _make_primary(session, contact)
+        _make_primary(session, contact, customer.owner_id)
+    publish_contact(session, contact, customer.owner_id, created=False)
     return masked_contact(contact, set())
 
 
@@ -137,4 +188,8 @@ def delete_contact(session: Session, principal: Principal, contact_id: uuid.UUID
             .limit(1)
         )
         if successor is not None:
-            _make_primary(session, successor)
+            customer = session.get(Customer, customer_id)
+            _make_primary(session, successor, customer.owner_id if customer else None)
+            publish_contact(
+                session, successor, customer.owner_id if customer else None, created=False
+            )

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from crm_shared.events import Event, parse_time
 
 from .models import (
+    CreditRatingCopy,
     OpportunityCopy,
     OrderCopy,
     PaymentCopy,
@@ -138,5 +139,52 @@ def on_ticket(session: Session, data: dict[str, Any], closed: bool) -> uuid.UUID
     if closed:
         ticket.status = "closed"
         ticket.closed_at = parse_time(data["closed_at"])
-        ticket.satisfaction = data.get("satisfaction")
+        if ticket.rated_at is None:  # a later rating (ticket.rated) is newer than the close
+            ticket.satisfaction = data.get("satisfaction")
     return ticket.customer_id
+
+
+def on_ticket_rated(session: Session, data: dict[str, Any]) -> uuid.UUID:
+    """A rating given after closing: the newest rating counts, whatever the order of arrival."""
+    rated_at = parse_time(data["rated_at"])
+    ticket = session.get(TicketCopy, uuid.UUID(data["ticket_id"]))
+    if ticket is None:  # rated before its open/close reached us: they fill in the rest
+        ticket = TicketCopy(
+            id=uuid.UUID(data["ticket_id"]),
+            status="closed",
+            customer_id=uuid.UUID(data["customer_id"]),
+        )
+        session.add(ticket)
+        if data.get("closed_at"):
+            ticket.closed_at = parse_time(data["closed_at"])
+    if ticket.rated_at is None or rated_at >= ticket.rated_at:
+        ticket.satisfaction = int(data["rating"])
+        ticket.rated_at = rated_at
+    return ticket.customer_id
+
+
+def on_credit_rated(session: Session, data: dict[str, Any]) -> None:
+    """Keep the newest credit rating of a customer for the 360° view."""
+    customer_id = uuid.UUID(data["customer_id"])
+    rated_at = parse_time(data["rated_at"])
+    copy = session.get(CreditRatingCopy, customer_id)
+    if copy is not None and copy.rated_at > rated_at:
+        return  # an older rating arriving late
+    if copy is None:
+        copy = CreditRatingCopy(customer_id=customer_id)
+        session.add(copy)
+    copy.currency = data["currency"]
+    copy.risk = data["risk"]
+    copy.figures = {
+        k: data[k]
+        for k in (
+            "installments_due",
+            "paid_late",
+            "share_paid_late",
+            "average_days_late",
+            "outstanding",
+            "overdue",
+        )
+        if k in data
+    }
+    copy.rated_at = rated_at

@@ -13,15 +13,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm_shared import outbox
+from crm_shared import outbox, phones
 from crm_shared.db import utcnow
 from crm_shared.errors import Conflict
 from crm_shared.imports import ImportRow, ImportSpec, JobInfo, RowOutcome
 
-from . import lookups
+from . import identity, lookups
+from .contacts import publish_contact
 from .models import Contact, Customer, OwnershipChange, Pool
 from .ownership_limits import check_owned_limit
 from .records import created_event, profile_values
@@ -96,7 +97,9 @@ def _validate(values: dict[str, str]) -> dict[str, Any]:
     if "kind" in profile:
         profile["kind"] = "person" if profile["kind"].strip().lower() == "person" else "company"
     if "country" in profile:
-        profile["country"] = profile["country"].strip().upper()
+        # "China", "中国", "PRC" and the like are read as their ISO code.
+        country = profile["country"].strip()
+        profile["country"] = phones.region_for_country(country) or country.upper()
     if "size" in profile:
         profile["size"] = profile["size"].strip().lower()
     if "tags" in profile:
@@ -120,6 +123,9 @@ class CustomerImporter:
 
     spec = SPEC
 
+    def __init__(self, region: str = "US") -> None:
+        self.region = region
+
     def process(
         self, session: Session, job: JobInfo, rows: Sequence[ImportRow]
     ) -> list[RowOutcome]:
@@ -133,11 +139,16 @@ class CustomerImporter:
         outcomes: list[RowOutcome] = []
         for row in rows:
             try:
-                data = _validate(row.values)
+                data = identity.clean_phones(_validate(row.values), self.region)
             except ValidationError as exc:
                 field, message = _first_error(exc.messages)
                 outcomes.append(RowOutcome(row.line, "failed", message, field))
                 continue
+            warning = (
+                None
+                if data.get("phone_verified", True)
+                else "phone: is not a valid phone number; kept as given, unverified"
+            )
             if self._duplicate(session, data):
                 outcomes.append(RowOutcome(row.line, "duplicate", "customer exists"))
                 continue
@@ -148,22 +159,28 @@ class CustomerImporter:
                     outcomes.append(RowOutcome(row.line, "failed", exc.detail, "owner"))
                     continue
             customer = self._insert(session, data, pool.id, owner_id, team_id, job)
-            outcomes.append(RowOutcome(row.line, "imported", record_id=str(customer.id)))
+            outcomes.append(
+                RowOutcome(
+                    row.line,
+                    "imported",
+                    record_id=str(customer.id),
+                    warning=warning,
+                    warning_field="phone" if warning else None,
+                )
+            )
         return outcomes
 
     @staticmethod
     def _duplicate(session: Session, data: dict[str, Any]) -> bool:
+        if data.get("email") or data.get("phone"):
+            found = identity.find_duplicate(
+                session, data["name"], data.get("email"), data.get("phone")
+            )
+            return found is not None
         same_name = func.lower(Customer.name) == data["name"].strip().lower()
-        keys = []
-        if data.get("email"):
-            keys.append(Customer.email == data["email"].lower())
-        if data.get("phone"):
-            keys.append(Customer.phone == data["phone"])
-        statement = select(Customer.id).where(same_name)
-        if keys:
-            statement = statement.where(or_(*keys))
-        else:
-            statement = statement.where(Customer.email.is_(None), Customer.phone.is_(None))
+        statement = select(Customer.id).where(
+            same_name, Customer.email.is_(None), Customer.phone.is_(None)
+        )
         return session.scalar(statement.limit(1)) is not None
 
     @staticmethod
@@ -191,13 +208,20 @@ class CustomerImporter:
         )
         session.add(customer)
         session.flush()  # contacts and history refer to it
+        added = []
         for contact in data.get("contacts") or []:
             contact.pop("is_primary", None)
-            session.add(
+            added.append(
                 Contact(
-                    customer_id=customer.id, created_by=job.created_by, is_primary=True, **contact
+                    customer_id=customer.id,
+                    created_by=job.created_by,
+                    is_primary=True,
+                    created_at=now,
+                    updated_at=now,
+                    **contact,
                 )
             )
+        session.add_all(added)
         session.add(
             OwnershipChange(
                 customer_id=customer.id,
@@ -211,6 +235,8 @@ class CustomerImporter:
         )
         session.flush()
         outbox.publish(session, "customer.created", created_event(customer), subject=customer.id)
+        for contact in added:
+            publish_contact(session, contact, owner_id, created=True)
         return customer
 
 

@@ -17,7 +17,7 @@ from crm_shared.db import UTCDateTime, utcnow
 from crm_shared.errors import Conflict, NotFound, ValidationFailed
 from crm_shared.pagination import SortKey, paginate
 
-from . import access
+from . import access, deadlines
 from .conditional import rows_matched
 from .models import Contact, Customer, FollowUp, Task
 from .rules import followups as rules
@@ -135,6 +135,7 @@ def record_followup(
         subject=customer.id,
     )
     session.refresh(customer)
+    deadlines.refresh(session, customer, now)  # the follow-up moves the deadline
     return followup
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from crm_shared.events import Event
 
-from . import customer_facts, tier_assignment
+from . import customer_facts, retention, tier_assignment
 from .models import OpportunityCopy
 from .records import create_from_lead
 
@@ -75,6 +75,21 @@ def on_ticket_closed(session: Session, event: Event) -> None:
     tier_assignment.refresh(session, customer_facts.on_ticket(session, event.data, closed=True))
 
 
+def on_ticket_rated(session: Session, event: Event) -> None:
+    """A rating after closing: the newest counts, for the 360° view and the tier."""
+    tier_assignment.refresh(session, customer_facts.on_ticket_rated(session, event.data))
+
+
+def on_credit_rated(session: Session, event: Event) -> None:
+    """Orders rated the customer's credit: the 360° view shows the newest rating."""
+    customer_facts.on_credit_rated(session, event.data)
+
+
+def on_lead_erased(session: Session, event: Event) -> None:
+    """A lead's person was erased: so are the copies this service made from that lead."""
+    retention.erase_lead_copies(session, uuid.UUID(event.data["lead_id"]))
+
+
 HANDLERS = {
     "lead.qualified": on_lead_qualified,
     "user.created": on_user,
@@ -87,4 +102,7 @@ HANDLERS = {
     "payment.received": on_payment_received,
     "ticket.opened": on_ticket_opened,
     "ticket.closed": on_ticket_closed,
+    "ticket.rated": on_ticket_rated,
+    "customer.credit_rated": on_credit_rated,
+    "lead.erased": on_lead_erased,
 }

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Uuid,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -90,6 +91,8 @@ class Customer(Base):
     kind: Mapped[str] = mapped_column(String(20), default="company")
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(40))
+    # False when the phone could not be read as a number and is kept as given.
+    phone_verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     company: Mapped[str | None] = mapped_column(String(200))
     source: Mapped[str | None] = mapped_column(String(100))
     industry: Mapped[str | None] = mapped_column(String(100))
@@ -130,10 +133,17 @@ class Customer(Base):
     recycle_rule: Mapped[str | None] = mapped_column(String(30))
     recycle_warned_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Archived: out of the default lists, not claimed, assigned or recycled until restored.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Erased on request: personal fields are gone for good.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index("ix_customers_pool_owner", "pool_id", "owner_id"),
         Index("ix_customers_lat_lon", "latitude", "longitude"),
+        # Duplicate checks and phone search look customers up by these.
+        Index("ix_customers_email", "email"),
+        Index("ix_customers_phone", "phone"),
     )
 
     @property
@@ -181,6 +191,7 @@ class Contact(Base):
 
     __table_args__ = (
         Index("ix_contacts_customer", "customer_id", "created_at"),
+        Index("ix_contacts_phone", "phone"),
         # At most one primary contact per customer, whatever races.
         Index(
             "uq_contacts_primary",
@@ -421,3 +432,17 @@ class TicketCopy(Base):
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the satisfaction was given (``ticket.rated``); the newest rating counts.
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CreditRatingCopy(Base):
+    """The customer's credit risk as orders last rated it (``customer.credit_rated``)."""
+
+    __tablename__ = "credit_rating_copies"
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    risk: Mapped[str] = mapped_column(String(10))
+    figures: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime)

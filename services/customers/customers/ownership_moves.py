@@ -20,7 +20,7 @@ from crm_shared.auth import Principal
 from crm_shared.db import utcnow
 from crm_shared.errors import Conflict, Forbidden
 
-from . import access, locking, lookups
+from . import access, deadlines, locking, lookups
 from .conditional import rows_matched
 from .models import Collaborator, Customer, OwnershipChange
 from .ownership_limits import check_owned_limit
@@ -62,6 +62,8 @@ def claim(session: Session, principal: Principal, customer_id: uuid.UUID) -> dic
     day, the previous owner's wait) answer 409 naming the limit.
     """
     customer, r = access.load(session, principal, customer_id)
+    if customer.archived_at is not None:
+        raise Conflict("the customer is archived: restore it first")
     check_claim(principal, customer.owner_id)
     if customer.pool_id not in r.pool_ids:
         raise Forbidden("you are not a member of this customer's pool")
@@ -97,6 +99,7 @@ def claim(session: Session, principal: Principal, customer_id: uuid.UUID) -> dic
         new_owner(principal.id, principal.team_id, now),
     ):
         raise Conflict("another rep claimed this customer first")
+    deadlines.refresh(session, customer, now)  # the new owner sees their deadline at once
     record(session, customer, "claimed", at=now, to_owner=principal.id, actor=principal.id)
     outbox.publish(
         session,
@@ -205,6 +208,8 @@ def assign(
     ownership limit applies.
     """
     customer, r = access.load(session, principal, customer_id)
+    if customer.archived_at is not None:
+        raise Conflict("the customer is archived: restore it first")
     target = lookups.user(session, owner_id)
     check_assignee(
         principal,
@@ -229,6 +234,7 @@ def assign(
         values["previous_owner_id"] = previous
     if not _move(session, customer, [Customer.version == version], values):
         raise Conflict("the customer changed meanwhile; reload and retry")
+    deadlines.refresh(session, customer, now)
     text = (reason or "").strip() or None
     record(
         session,
@@ -293,6 +299,7 @@ def set_lock(
     if changed != 1:
         raise Conflict("the customer's owner changed meanwhile; reload and retry")
     session.refresh(customer)
+    deadlines.refresh(session, customer, now)  # unlocked: the clocks count again
     record(
         session,
         customer,

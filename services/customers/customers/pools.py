@@ -13,7 +13,7 @@ from crm_shared.db import utcnow
 from crm_shared.errors import Forbidden, NotFound, ValidationFailed
 from crm_shared.pagination import SortKey, paginate
 
-from . import access, lookups
+from . import access, deadlines, lookups
 from .models import OwnershipChange, Pool, PoolMember
 from .rules.recycling import PoolRules
 
@@ -127,11 +127,17 @@ def update_pool(
             setattr(pool, name, data[name])
     if "hidden_fields" in data:
         pool.hidden_fields = sorted(set(data["hidden_fields"]))
+    rules_changed = False
     if "rules" in data:
-        pool.rules = _rules_from(data["rules"], pool.rules)
+        new_rules = _rules_from(data["rules"], pool.rules)
+        rules_changed = new_rules != pool.rules
+        pool.rules = new_rules
     pool.updated_at = utcnow()
     _set_members(session, pool, data)
     session.flush()
+    if rules_changed:
+        # Owners see the new deadlines at once, not after the next recycling run.
+        deadlines.refresh_pool(session, pool.id, lookups.pool_rules(pool), pool.updated_at)
     return present_pool(session, pool)
 
 

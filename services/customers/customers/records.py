@@ -9,14 +9,15 @@ from sqlalchemy import Float, cast, func, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from crm_shared import outbox
+from crm_shared import outbox, phones
 from crm_shared.auth import ADMIN, MANAGER, REP, Principal
 from crm_shared.db import utcnow
-from crm_shared.errors import Forbidden, ValidationFailed
+from crm_shared.errors import Conflict, Forbidden, ValidationFailed
 from crm_shared.pagination import SortKey, paginate
 
-from . import access, lookups
+from . import access, deadlines, identity, lookups
 from .access import Reach
+from .contacts import publish_contact
 from .models import (
     Collaborator,
     Contact,
@@ -33,6 +34,7 @@ PROFILE_FIELDS = (
     "kind",
     "email",
     "phone",
+    "phone_verified",
     "company",
     "industry",
     "region",
@@ -76,11 +78,20 @@ def profile_values(data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def create_customer(session: Session, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
-    """A customer entered by hand: owned by the caller, or put straight into a pool."""
+def create_customer(
+    session: Session, principal: Principal, data: dict[str, Any], region: str = "US"
+) -> dict[str, Any]:
+    """A customer entered by hand: owned by the caller, or put straight into a pool.
+
+    One matching an existing customer (same name with the same email or
+    phone) is refused with 409 unless ``different_customer`` is set.
+    """
     if not principal.has_role(REP, MANAGER, ADMIN):
         raise Forbidden("only sellers create customers")
     r = access.reach(session, principal)
+    data = identity.clean_phones(data, region)
+    if not data.get("different_customer"):
+        identity.refuse_duplicate(session, r, data["name"], data.get("email"), data.get("phone"))
     pool = pool_for(session, r, data.get("pool_id"))
     in_pool = bool(data.get("in_pool"))
     now = utcnow()
@@ -111,18 +122,26 @@ def create_customer(session: Session, principal: Principal, data: dict[str, Any]
     contacts = [dict(c) for c in data.get("contacts") or []]
     # The contact marked primary (else the first) is the primary contact.
     primary = next((i for i, c in enumerate(contacts) if c.get("is_primary")), 0)
+    added = []
     for index, contact in enumerate(contacts):
         contact.pop("is_primary", None)
-        session.add(
+        added.append(
             Contact(
                 customer_id=customer.id,
                 created_by=principal.id,
                 is_primary=index == primary,
+                created_at=now,
+                updated_at=now,
                 **contact,
             )
         )
+    session.add_all(added)
     session.flush()
     outbox.publish(session, "customer.created", created_event(customer), subject=customer.id)
+    for new_contact in added:
+        publish_contact(session, new_contact, customer.owner_id, created=True)
+    if customer.owner_id is not None:
+        deadlines.refresh(session, customer, now)
     return present_one(session, r, customer)
 
 
@@ -160,19 +179,23 @@ def create_from_lead(session: Session, data: dict[str, Any]) -> Customer | None:
     )
     session.add(customer)
     session.flush()  # contacts and history refer to it
+    contact = None
     if company:
-        session.add(
-            Contact(
-                customer_id=customer.id,
-                name=data["name"].strip()[:200],
-                email=data.get("email"),
-                phone=data.get("phone"),
-                is_primary=True,
-            )
+        contact = Contact(
+            customer_id=customer.id,
+            name=data["name"].strip()[:200],
+            email=data.get("email"),
+            phone=data.get("phone"),
+            is_primary=True,
+            created_at=now,
+            updated_at=now,
         )
+        session.add(contact)
     record(session, customer, "created", at=now, to_owner=owner_id, reason="lead qualified")
     session.flush()
     outbox.publish(session, "customer.created", created_event(customer), subject=customer.id)
+    if contact is not None:
+        publish_contact(session, contact, owner_id, created=True)
     return customer
 
 
@@ -201,11 +224,18 @@ def get_customer(session: Session, principal: Principal, customer_id: uuid.UUID)
 
 
 def list_customers(
-    session: Session, principal: Principal, args: dict[str, Any]
+    session: Session, principal: Principal, args: dict[str, Any], region: str = "US"
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of the customers the caller may see, filtered and sorted."""
+    """A page of the customers the caller may see, filtered and sorted.
+
+    Archived customers are left out unless ``archived`` asks for them. A
+    ``q`` that looks like a phone number matches the customer's or a
+    contact's phone, normalised (national, E.164, spaces or dashes alike).
+    """
     r = access.reach(session, principal)
     statement = select(Customer).where(access.visible_clause(r))
+    archived = Customer.archived_at.is_not(None)
+    statement = statement.where(archived if args.get("archived") else ~archived)
     for name in ("lead_id", "owner_id", "pool_id", "tier", "industry", "region", "size"):
         if args.get(name) is not None:
             statement = statement.where(getattr(Customer, name) == args[name])
@@ -214,7 +244,11 @@ def list_customers(
         statement = statement.where(pooled if args["in_pool"] else ~pooled)
     if args.get("locked") is not None:
         statement = statement.where(Customer.locked.is_(args["locked"]))
-    if args.get("q"):
+    if args.get("q") and phones.looks_like_phone(args["q"]):
+        forms = phones.search_forms(args["q"], region)
+        by_contact = select(Contact.customer_id).where(Contact.phone.in_(forms))
+        statement = statement.where(or_(Customer.phone.in_(forms), Customer.id.in_(by_contact)))
+    elif args.get("q"):
         pattern = "%" + _escape_like(args["q"].lower()) + "%"
         statement = statement.where(
             or_(
@@ -288,11 +322,17 @@ def near(
 
 
 def update_customer(
-    session: Session, principal: Principal, customer_id: uuid.UUID, data: dict[str, Any]
+    session: Session,
+    principal: Principal,
+    customer_id: uuid.UUID,
+    data: dict[str, Any],
+    region: str = "US",
 ) -> dict[str, Any]:
     """Change a customer's profile (owner, their manager, an admin or the pool's admin)."""
     customer, r = access.load_for_management(session, principal, customer_id)
-    values = profile_values(data)
+    if customer.erased_at is not None:
+        raise Conflict("an erased customer is not edited")
+    values = profile_values(identity.clean_phones(data, region, customer.country))
     if "pool_id" in data:
         if not (r.is_admin or r.administers(data["pool_id"])):
             raise ValidationFailed.field(

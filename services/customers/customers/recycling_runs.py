@@ -23,10 +23,11 @@ from crm_shared.errors import Forbidden
 
 from . import access, lookups
 from .conditional import rows_matched
+from .deadlines import facts_of
 from .models import Customer, Pool
 from .ownership_moves import to_pool
 from .pools import pool_in_reach
-from .rules.recycling import Decision, Facts, PoolRules, evaluate
+from .rules.recycling import Decision, PoolRules, evaluate
 
 log = logging.getLogger(__name__)
 
@@ -47,21 +48,6 @@ class RecycleReport:
         self.recycled += other.recycled
         self.warned += other.warned
         self.skipped += other.skipped
-
-
-def facts_of(customer: Customer) -> Facts:
-    """What the recycling rules look at, from a customer row."""
-    return Facts(
-        owner_id=customer.owner_id,
-        owned_since=customer.claimed_at or customer.created_at,
-        tier=customer.tier,
-        last_followup_at=customer.last_followup_at,
-        last_opportunity_at=customer.last_opportunity_at,
-        last_won_at=customer.last_won_at,
-        open_opportunities=customer.open_opportunities,
-        won_deals=customer.won_deals,
-        locked=customer.locked,
-    )
 
 
 def _note_deadline(session: Session, customer: Customer, decision: Decision) -> None:
@@ -122,7 +108,11 @@ def recycle_batch(
 ) -> tuple[RecycleReport, uuid.UUID | None]:
     """Apply the pools' rules to one batch of owned customers; return the next batch's start."""
     rules = {pool.id: lookups.pool_rules(pool) for pool in session.scalars(select(Pool))}
-    statement = select(Customer).where(Customer.owner_id.is_not(None)).order_by(Customer.id)
+    statement = (
+        select(Customer)
+        .where(Customer.owner_id.is_not(None), Customer.archived_at.is_(None))
+        .order_by(Customer.id)
+    )
     if after is not None:
         statement = statement.where(Customer.id > after)
     if pool_ids is not None:

@@ -25,6 +25,11 @@ def _settings(env: Env) -> dict[str, Any]:
         ),
         "max_import_rows": env.int("CRM_CUSTOMERS_MAX_IMPORT_ROWS", 100_000, min=1),
         "import_chunk": env.int("CRM_CUSTOMERS_IMPORT_CHUNK", 500, min=1, max=10_000),
+        "default_region": env.str(
+            "CRM_CUSTOMERS_DEFAULT_REGION",
+            "US",
+            help="the organisation's region for phone numbers without +country",
+        ),
     }
 
 
@@ -75,7 +80,7 @@ def _imports(db: Any, settings: Any) -> Any:
 
     return run_pending(
         db,
-        CustomerImporter(),
+        CustomerImporter(settings.extra["default_region"]),
         worker_id=f"{socket.gethostname()}-{os.getpid()}",
         chunk_size=settings.extra["import_chunk"],
     )
@@ -108,5 +113,9 @@ SERVICE = ServiceSpec(
         "customer.recycle_warning",
         "followup.logged",
         "task.reminder_due",
+        "customer.tier_changed",
+        "customer.erased",
+        "contact.created",
+        "contact.updated",
     ),
 )

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crm_shared import outbox
 from crm_shared.auth import Principal
 from crm_shared.db import Database, utcnow
 
@@ -117,6 +118,19 @@ def refresh(session: Session, customer_id: uuid.UUID, now: datetime | None = Non
     )
     if facts != before:
         customer.version = Customer.version + 1
+    if result.tier != customer.tier:
+        outbox.publish(
+            session,
+            "customer.tier_changed",
+            {
+                "customer_id": customer.id,
+                "tier": result.tier,
+                "previous_tier": customer.tier,
+                "owner_id": customer.owner_id,
+                "changed_at": now,
+            },
+            subject=customer.id,
+        )
     (
         customer.open_opportunities,
         customer.won_deals,

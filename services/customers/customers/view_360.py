@@ -17,6 +17,7 @@ from . import access, lookups
 from .contacts import masked_contact
 from .models import (
     Contact,
+    CreditRatingCopy,
     FollowUp,
     OpportunityCopy,
     OrderCopy,
@@ -151,6 +152,20 @@ def view_360(session: Session, principal: Principal, customer_id: uuid.UUID) -> 
             "rated": len(rated),
             "average_satisfaction": round(sum(rated) / len(rated), 2) if rated else None,
         },
+        "credit": _credit(session, customer_id),
         "tier": customer.tier_explanation
         or {"tier": customer.tier, "reasons": ["not computed yet"], "figures": {}},
+    }
+
+
+def _credit(session: Session, customer_id: uuid.UUID) -> dict[str, Any] | None:
+    """The newest credit rating from orders (``customer.credit_rated``), if any."""
+    copy = session.get(CreditRatingCopy, customer_id)
+    if copy is None:
+        return None
+    return {
+        "risk": copy.risk,
+        "currency": copy.currency,
+        "rated_at": copy.rated_at,
+        **copy.figures,
     }

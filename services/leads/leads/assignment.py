@@ -195,6 +195,7 @@ def reassign_overdue(db: Database, settings: Settings | None = None) -> int:
                 Lead.first_touch_at.is_(None),
                 Lead.status.in_(OPEN_STATUSES),
                 Lead.merged_into_id.is_(None),
+                Lead.archived_at.is_(None),
             )
             .order_by(Lead.response_due_at)
             .limit(100)
@@ -239,6 +240,8 @@ def assign_manually(
     lead = get_lead(session, principal, lead_id, lock=True)
     if lead.status not in OPEN_STATUSES or lead.merged_into_id is not None:
         raise Conflict(f"a {lead.status} lead is not reassigned", current_status=lead.status)
+    if lead.archived_at is not None:
+        raise Conflict("an archived lead is not reassigned; restore it first")
     target = session.get(Member, owner_id)
     if target is None or not target.active:
         raise ValidationFailed.field("owner_id", "is not an active member")

@@ -37,8 +37,9 @@ from .capture_sql import (
     single_capture_statement,
     uses_copy,
 )
-from .models import Campaign
+from .models import Campaign, Lead
 from .rules.lead_fields import TEXT_FIELDS
+from .rules.lifecycle import REOPENED_STATUS, reopens_on_return
 from .rules.normalise import clean_api_lead, duplicate_key, refusal
 
 # Every column a capture writes, so multi-row inserts have one shape.
@@ -86,6 +87,7 @@ def _row(values: dict[str, Any], ctx: Context, now: datetime) -> dict[str, Any]:
         owner_id=None if ctx.auto_assign else ctx.owner_id,
         team_id=None if ctx.auto_assign else ctx.team_id,
         assigned_at=None if ctx.auto_assign or ctx.owner_id is None else now,
+        phone_verified=values.get("phone_verified", True),
         touches=1,
         needs_processing=True,
         auto_assign=ctx.auto_assign or ctx.owner_id is None,
@@ -295,6 +297,7 @@ def _record(
     elif activities:
         session.execute(ACTIVITIES.insert(), activities[0] if len(activities) == 1 else activities)
     if touched:
+        _reopen_returning(session, sorted(touched), ctx, now)
         # A touch is news for scoring: have the worker look at the lead again.
         session.execute(
             LEADS.update()
@@ -316,6 +319,62 @@ def _record(
         outbox.publish_many(
             session, "lead.captured", [(captured_event(r), r["id"]) for r in created]
         )
+
+
+def _reopen_returning(
+    session: Session, lead_ids: list[uuid.UUID], ctx: Context, now: datetime
+) -> None:
+    """A disqualified prospect who comes back reopens their lead (see docs/leads.md).
+
+    The lead keeps its history and owner; the earlier disqualification and
+    its reason stay in the activity trail. Archived and erased leads stay
+    closed.
+    """
+    closed = session.execute(
+        select(LEADS.c.id, LEADS.c.status, LEADS.c.disqualified_reason)
+        .where(
+            LEADS.c.id.in_(lead_ids),
+            LEADS.c.archived_at.is_(None),
+            LEADS.c.erased_at.is_(None),
+        )
+        .with_for_update()
+    ).all()
+    returning = [row for row in closed if reopens_on_return(row.status)]
+    if not returning:
+        return
+    session.execute(
+        LEADS.update()
+        .where(LEADS.c.id.in_([row.id for row in returning]))
+        .values(
+            status=REOPENED_STATUS,
+            disqualified_at=None,
+            disqualified_reason=None,
+            reopened_at=now,
+            # Nobody owns it any more: the assignment rules route it again.
+            auto_assign=or_(LEADS.c.auto_assign, LEADS.c.owner_id.is_(None)),
+        )
+    )
+    session.execute(
+        ACTIVITIES.insert(),
+        [
+            {
+                "id": uuid.uuid4(),
+                "lead_id": row.id,
+                "kind": "reopened",
+                "note": "the prospect came back after being disqualified",
+                "actor_id": ctx.actor_id,
+                "occurred_at": now,
+                "next_step": None,
+                "next_step_at": None,
+                "details": {
+                    **_details(ctx),
+                    "previous_status": row.status,
+                    "disqualified_reason": row.disqualified_reason,
+                },
+            }
+            for row in returning
+        ],
+    )
 
 
 # ---------------------------------------------------------------- through the API
@@ -354,7 +413,24 @@ def capture_one(
     [result] = capture_many(session, [values], ctx)
     if result.created:
         return result.row, True
-    return access.get_lead(session, principal, result.lead_id, allow_hidden=True), False
+    lead = session.get(Lead, result.lead_id)
+    if lead is not None and access.may_see(principal, lead):
+        return lead, False
+    # Someone else's lead: say only that it merged, with what the caller sent.
+    return merged_elsewhere(values), False
+
+
+def merged_elsewhere(values: dict[str, Any]) -> dict[str, Any]:
+    """The answer to a capture that merged into a lead the caller may not see.
+
+    Nothing of that lead (its id, owner, status or fields) is told: only
+    what the caller submitted, and that it was recorded on an existing lead.
+    """
+    return {
+        "id": None,
+        "merged": True,
+        **{k: values.get(k) for k in ("name", "email", "phone", "company")},
+    }
 
 
 def _failed(index: int, errors: list[dict[str, Any]]) -> dict[str, Any]:
@@ -409,11 +485,22 @@ def capture_batch(
         auto_assign=auto_assign,
     )
     captured: list[Captured] = capture_many(session, [v for _, v in valid], ctx) if valid else []
+    merged_ids = {r.lead_id for r in captured if not r.created}
+    visible = (
+        {
+            lead.id
+            for lead in session.scalars(select(Lead).where(Lead.id.in_(merged_ids)))
+            if access.may_see(principal, lead)
+        }
+        if merged_ids
+        else set()
+    )
     for (index, _), result in zip(valid, captured, strict=True):
         results[index] = {
             "index": index,
             "status": "created" if result.created else "merged",
-            "id": result.lead_id,
+            # A merge into a lead the caller may not see does not name it.
+            "id": result.lead_id if result.created or result.lead_id in visible else None,
             "errors": [],
         }
     final = [r for r in results if r is not None]

@@ -11,6 +11,7 @@ from crm_shared.events import Event, parse_time
 from .campaigns import record_win
 from .members import upsert_member
 from .models import Lead, LeadActivity
+from .retention import erase_person
 
 
 def on_customer_recycled(session: Session, event: Event) -> None:
@@ -38,6 +39,13 @@ def on_deal_won(session: Session, event: Event) -> None:
     record_win(session, event)
 
 
+def on_customer_erased(session: Session, event: Event) -> None:
+    """A customer's person was erased: so is the lead they came from (once)."""
+    lead_id = event.data.get("lead_id")
+    if lead_id and session.get(Lead, uuid.UUID(lead_id)) is not None:
+        erase_person(session, uuid.UUID(lead_id))
+
+
 def on_user_changed(session: Session, event: Event) -> None:
     """Keep the members copy (roles, team, active) that assignment works from."""
     upsert_member(session, event)
@@ -45,6 +53,7 @@ def on_user_changed(session: Session, event: Event) -> None:
 
 HANDLERS = {
     "customer.recycled": on_customer_recycled,
+    "customer.erased": on_customer_erased,
     "deal.won": on_deal_won,
     "user.created": on_user_changed,
     "user.updated": on_user_changed,

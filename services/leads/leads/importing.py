@@ -41,9 +41,11 @@ class PreparedChunk(list[ImportRow]):
         good: list[ImportRow],
         lead_rows: list[dict[str, Any]],
         ctx: Context,
+        warnings: dict[int, list[FieldProblem]] | None = None,
     ) -> None:
         super().__init__(rows)
         self.outcomes = outcomes  # failed rows, by line
+        self.warnings = warnings or {}  # kept rows with a doubtful value, by line
         self.good = good
         self.lead_rows = lead_rows  # what capture writes for each good row
         self.ctx = ctx
@@ -62,8 +64,11 @@ class LeadImporter:
         outcomes: dict[int, RowOutcome] = {}
         good: list[ImportRow] = []
         cleaned: list[dict[str, Any]] = []
+        kept_warnings: dict[int, list[FieldProblem]] = {}
         for row in rows:
-            clean, problems = clean_lead(row.values, region=self.region)
+            # A phone that cannot be read does not cost the row: kept, unverified, warned.
+            warnings: list[FieldProblem] = []
+            clean, problems = clean_lead(row.values, region=self.region, warnings=warnings)
             status = map_status(row.values.get("status"))
             if status is None:
                 problems.append(
@@ -75,10 +80,12 @@ class LeadImporter:
                 outcomes[row.line] = RowOutcome(row.line, "failed", reason, first.field)
                 continue
             clean["status"] = status
+            if warnings:
+                kept_warnings[row.line] = warnings
             good.append(row)
             cleaned.append(clean)
         ctx = _context(job)
-        return PreparedChunk(rows, outcomes, good, build_rows(cleaned, ctx), ctx)
+        return PreparedChunk(rows, outcomes, good, build_rows(cleaned, ctx), ctx, kept_warnings)
 
     def process(
         self, session: Session, job: JobInfo, rows: Sequence[ImportRow]
@@ -91,11 +98,17 @@ class LeadImporter:
                 session, [row.values for row in chunk.good], chunk.ctx, rows=chunk.lead_rows
             )
             for row, result in zip(chunk.good, results, strict=True):
+                warnings = chunk.warnings.get(row.line) or []
                 outcomes[row.line] = RowOutcome(
                     row.line,
                     "imported" if result.created else "duplicate",
                     None if result.created else "matches an existing lead by email or phone",
                     record_id=str(result.lead_id),
+                    warning="; ".join(
+                        f"{w.field}: {w.message}; kept as given, unverified" for w in warnings
+                    )
+                    or None,
+                    warning_field=warnings[0].field if warnings else None,
                 )
         return [outcomes[row.line] for row in chunk]
 

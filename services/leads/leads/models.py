@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -47,6 +48,8 @@ class Lead(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(40))
     mobile: Mapped[str | None] = mapped_column(String(40))
+    # False when a phone or mobile could not be read and is kept as given.
+    phone_verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     company: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[str | None] = mapped_column(String(150))
     industry: Mapped[str | None] = mapped_column(String(100))
@@ -88,6 +91,11 @@ class Lead(Base):
     qualified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disqualified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disqualified_reason: Mapped[str | None] = mapped_column(Text)
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Archived: out of the default lists, not assigned or reopened until restored.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Erased on request: personal fields are gone for good.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         # One live lead per email and per phone: concurrent captures of the
@@ -107,6 +115,7 @@ class Lead(Base):
             sqlite_where=text("phone IS NOT NULL AND merged_into_id IS NULL"),
         ),
         Index("ix_leads_score_id", "score", "id"),
+        Index("ix_leads_mobile", "mobile"),
         Index(
             "ix_leads_pending",
             "created_at",

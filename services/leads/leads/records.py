@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from crm_shared import phones
 from crm_shared.auth import Principal
 from crm_shared.db import utcnow
 from crm_shared.errors import Conflict, ValidationFailed
@@ -22,10 +23,17 @@ from .rules.normalise import duplicate_key, normalise_contacts
 
 
 def list_leads(
-    session: Session, principal: Principal, args: dict[str, Any]
+    session: Session, principal: Principal, args: dict[str, Any], region: str = "US"
 ) -> tuple[list[Lead], str | None]:
-    """A page of the leads in the caller's scope, in the order asked for."""
+    """A page of the leads in the caller's scope, in the order asked for.
+
+    ``q`` that looks like a phone number (national, E.164, with spaces or
+    dashes) matches the phone or mobile it normalises to (read in
+    ``region``); any other ``q`` is a prefix of the name, email or company.
+    """
     statement = select(Lead).where(Lead.merged_into_id.is_(None))
+    archived = Lead.archived_at.is_not(None)
+    statement = statement.where(archived if args.get("archived") else ~archived)
     for name in ("status", "owner_id", "source", "channel", "campaign_id"):
         if args.get(name) is not None:
             statement = statement.where(getattr(Lead, name) == args[name])
@@ -37,7 +45,10 @@ def list_leads(
         )
     if args.get("duplicates"):
         statement = statement.where(Lead.possible_duplicate_of.is_not(None))
-    if args.get("q"):
+    if args.get("q") and phones.looks_like_phone(args["q"]):
+        forms = phones.search_forms(args["q"], region)
+        statement = statement.where(or_(Lead.phone.in_(forms), Lead.mobile.in_(forms)))
+    elif args.get("q"):
         prefix = args["q"].strip().lower().replace("%", "").replace("_", "") + "%"
         statement = statement.where(
             or_(Lead.email.like(prefix), Lead.name.ilike(prefix), Lead.company.ilike(prefix))
@@ -59,6 +70,8 @@ def update_lead(
     lead = get_lead(session, principal, lead_id, lock=True)
     if lead.merged_into_id is not None:
         raise Conflict("lead was merged into another", merged_into_id=str(lead.merged_into_id))
+    # Phones are read in the lead's country when the change does not name one.
+    region = phones.pick_region(data.get("country") or lead.country, region) or region
     values, problems = normalise_contacts(data, region=region, only_present=True)
     if problems:
         raise ValidationFailed.field(problems[0].field, problems[0].message)

@@ -104,6 +104,12 @@ SERVICE = ServiceSpec(
     extra_settings=_settings,
     init_app=_init_app,
     bootstrap=_bootstrap,
-    publishes=("lead.captured", "lead.assigned", "lead.qualified", "lead.disqualified"),
+    publishes=(
+        "lead.captured",
+        "lead.assigned",
+        "lead.qualified",
+        "lead.disqualified",
+        "lead.erased",
+    ),
     jobs_apart=True,  # imports and scoring must not slow the relay (or the reverse)
 )

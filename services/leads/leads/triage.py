@@ -48,7 +48,7 @@ def process_pending(db: Database, settings: Settings | None = None, *, limit: in
         candidates = duplicate_candidates(session, leads)
         for lead in leads:
             lead.needs_processing = False
-            if lead.merged_into_id is not None:
+            if lead.merged_into_id is not None or lead.erased_at is not None:
                 continue
             scoring.rescore(
                 lead, behaviour[lead.id], rules, now, model, qualification["model_weight"]
@@ -56,7 +56,7 @@ def process_pending(db: Database, settings: Settings | None = None, *, limit: in
             flag_duplicate(session, lead, candidates)
             if lead.status not in OPEN_STATUSES:
                 continue
-            if lead.owner_id is None and lead.auto_assign:
+            if lead.owner_id is None and lead.auto_assign and lead.archived_at is None:
                 assign_by_rules(session, lead, now, rules=routing)
             qualify_if_due(session, lead, qualification)
         return len(leads)

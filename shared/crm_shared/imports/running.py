@@ -149,6 +149,15 @@ def process_job(
                             if outcome.field:
                                 entry["field"] = outcome.field
                             errors.append(entry)
+                        elif outcome.warning and len(errors) < MAX_ERRORS:
+                            entry = {
+                                "line": outcome.line,
+                                "reason": outcome.warning,
+                                "severity": "warning",
+                            }
+                            if outcome.warning_field:
+                                entry["field"] = outcome.warning_field
+                            errors.append(entry)
                     now = utcnow()
                     session.execute(
                         update(import_jobs)

@@ -43,13 +43,19 @@ class ImportRow:
 
 @dataclass(frozen=True)
 class RowOutcome:
-    """What became of a row: ``imported``, ``duplicate`` or ``failed`` (with why)."""
+    """What became of a row: ``imported``, ``duplicate`` or ``failed`` (with why).
+
+    ``warning`` (and ``warning_field``): the row was kept, but something in
+    it is doubtful (a phone kept as given); the job's report lists it.
+    """
 
     line: int
     result: str
     reason: str | None = None
     field: str | None = None
     record_id: str | None = None
+    warning: str | None = None
+    warning_field: str | None = None
 
 
 @dataclass(frozen=True)

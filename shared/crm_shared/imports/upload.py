@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from marshmallow import fields as ma_fields
 
@@ -61,11 +62,22 @@ def read_upload(field_name: str = "file") -> tuple[str, bytes, dict[str, str]]:
 
 
 class ImportErrorSchema(StrictSchema):
-    """One refused row."""
+    """One refused row, or a warning on a row that was imported anyway."""
 
     line = ma_fields.Integer(required=True)
     field = ma_fields.String()
     reason = ma_fields.String(required=True)
+    severity = ma_fields.Function(
+        lambda entry: entry.get("severity", "error"),
+        metadata={
+            "enum": ["error", "warning"],
+            "description": "error: the row was refused; warning: imported, but look at it",
+        },
+    )
+
+
+def _refusals(job: dict[str, Any]) -> int:
+    return sum(1 for e in job.get("errors") or [] if e.get("severity", "error") == "error")
 
 
 class ImportJobSchema(StrictSchema):
@@ -85,8 +97,12 @@ class ImportJobSchema(StrictSchema):
     failed = ma_fields.Integer(required=True)
     errors = ma_fields.List(ma_fields.Nested(ImportErrorSchema), required=True)
     errors_truncated = ma_fields.Function(
-        lambda job: job["failed"] > len(job.get("errors") or []),
+        lambda job: job["failed"] > _refusals(job),
         metadata={"type": "boolean"},
+    )
+    warnings = ma_fields.Function(
+        lambda job: len(job.get("errors") or []) - _refusals(job),
+        metadata={"type": "integer", "description": "rows imported with a warning (listed)"},
     )
     failure = ma_fields.String(allow_none=True)
     created_at = ma_fields.DateTime(required=True)

@@ -12,6 +12,11 @@ def extra() -> dict[str, Any]:
     return service_context().settings.extra
 
 
+def region() -> str:
+    """The organisation's region for phone numbers without ``+country``."""
+    return str(extra()["default_region"])
+
+
 def page(items: Any, cursor: str | None) -> dict[str, Any]:
     """A page of a list: ``{"items", "next_cursor"}``."""
     return {"items": items, "next_cursor": cursor}

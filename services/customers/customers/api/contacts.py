@@ -19,6 +19,7 @@ from ..schemas.contacts import (
     ContactPatchSchema,
     ContactSchema,
 )
+from .common import region
 from .customers import blp
 
 contacts_blp = Blueprint(
@@ -39,7 +40,7 @@ def list_contacts(customer_id: uuid.UUID) -> Any:
 @blp.response(201, ContactSchema)
 def add_contact(data: dict[str, Any], customer_id: uuid.UUID) -> Any:
     """Add a contact; the first one becomes the primary contact."""
-    return contacts.add_contact(db_session(), current_principal(), customer_id, data)
+    return contacts.add_contact(db_session(), current_principal(), customer_id, data, region())
 
 
 @contacts_blp.get("/<uuid:contact_id>")
@@ -54,7 +55,7 @@ def get_contact(contact_id: uuid.UUID) -> Any:
 @contacts_blp.response(200, ContactSchema)
 def update_contact(data: dict[str, Any], contact_id: uuid.UUID) -> Any:
     """Change a contact; ``is_primary: true`` makes it the primary one."""
-    return contacts.update_contact(db_session(), current_principal(), contact_id, data)
+    return contacts.update_contact(db_session(), current_principal(), contact_id, data, region())
 
 
 @contacts_blp.delete("/<uuid:contact_id>")

@@ -22,7 +22,7 @@ from ..schemas.customers import (
     NearArgsSchema,
     NearSchema,
 )
-from .common import page
+from .common import page, region
 
 blp = Blueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customers")
 
@@ -33,7 +33,7 @@ blp = Blueprint("customers", __name__, url_prefix="/api/v1/customers", descripti
 @blp.response(201, CustomerSchema)
 def create_customer(data: dict[str, Any]) -> Any:
     """Enter a customer by hand: the caller owns it, or it goes into a pool (``in_pool``)."""
-    return records.create_customer(db_session(), current_principal(), data)
+    return records.create_customer(db_session(), current_principal(), data, region())
 
 
 @blp.get("")
@@ -41,7 +41,7 @@ def create_customer(data: dict[str, Any]) -> Any:
 @blp.response(200, CustomerPageSchema)
 def list_customers(**args: Any) -> dict[str, Any]:
     """Customers the caller may see (own, collaborated on, team's, their pools')."""
-    return page(*records.list_customers(db_session(), current_principal(), args))
+    return page(*records.list_customers(db_session(), current_principal(), args, region()))
 
 
 @blp.get("/near")
@@ -74,7 +74,7 @@ def get_customer(customer_id: uuid.UUID) -> Any:
 def update_customer(data: dict[str, Any], customer_id: uuid.UUID) -> Any:
     """Change a customer's profile: industry, region, size, address and coordinates, tags,
     custom fields (owner, their manager, an admin)."""
-    return records.update_customer(db_session(), current_principal(), customer_id, data)
+    return records.update_customer(db_session(), current_principal(), customer_id, data, region())
 
 
 @blp.put("/<uuid:customer_id>/collaborators/<uuid:user_id>")

@@ -8,7 +8,7 @@ from typing import Any
 from crm_shared.auth import ADMIN, MANAGER
 from crm_shared.web import current_principal, db_session, require_roles
 
-from .. import ownership_limits, ownership_log, ownership_moves
+from .. import ownership_limits, ownership_log, ownership_moves, retention
 from ..schemas.customers import CustomerSchema
 from ..schemas.ownership import (
     AssignSchema,
@@ -100,3 +100,24 @@ def lock_customer(data: dict[str, Any], customer_id: uuid.UUID) -> Any:
 def unlock_customer(customer_id: uuid.UUID) -> Any:
     """Let the recycling rules apply to the customer again."""
     return ownership_moves.set_lock(db_session(), current_principal(), customer_id, False, None)
+
+
+@blp.post("/<uuid:customer_id>/archive")
+@blp.response(200, CustomerSchema)
+def archive_customer(customer_id: uuid.UUID) -> Any:
+    """Archive a customer: out of the default lists, not claimed, assigned or recycled."""
+    return retention.archive_customer(db_session(), current_principal(), customer_id)
+
+
+@blp.post("/<uuid:customer_id>/restore")
+@blp.response(200, CustomerSchema)
+def restore_customer(customer_id: uuid.UUID) -> Any:
+    """Bring an archived customer back."""
+    return retention.restore_customer(db_session(), current_principal(), customer_id)
+
+
+@blp.post("/<uuid:customer_id>/erase")
+@blp.response(200, CustomerSchema)
+def erase_customer(customer_id: uuid.UUID) -> Any:
+    """Erase the customer's and its contacts' personal data (admins); ``customer.erased``."""
+    return retention.erase_customer(db_session(), current_principal(), customer_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from crm_shared.schemas import StrictSchema
+from crm_shared.schemas import EmailField, StrictSchema
 
 from .fields import OPTIONAL, bounded_text
 
@@ -14,7 +14,7 @@ class ContactInSchema(StrictSchema):
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     title = bounded_text(100, **OPTIONAL)
-    email = fields.Email(validate=validate.Length(max=320), **OPTIONAL)
+    email = EmailField(validate=validate.Length(max=320), **OPTIONAL)
     phone = bounded_text(40, **OPTIONAL)
     notes = bounded_text(5000, **OPTIONAL)
     is_primary = fields.Boolean(load_default=False)
@@ -25,7 +25,7 @@ class ContactPatchSchema(StrictSchema):
 
     name = fields.String(validate=validate.Length(min=1, max=200))
     title = bounded_text(100, allow_none=True)
-    email = fields.Email(validate=validate.Length(max=320), allow_none=True)
+    email = EmailField(validate=validate.Length(max=320), allow_none=True)
     phone = bounded_text(40, allow_none=True)
     notes = bounded_text(5000, allow_none=True)
     is_primary = fields.Boolean()

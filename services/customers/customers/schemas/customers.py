@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from crm_shared.schemas import PageArgsSchema, StrictSchema, page_of
+from crm_shared.schemas import EmailField, PageArgsSchema, StrictSchema, page_of
 
 from ..rules.tiers import TIERS
 from .contacts import ContactInSchema
@@ -18,7 +18,7 @@ SORTS = ("created_at", "score", "value", "name")
 
 class _ProfileFields(StrictSchema):
     kind = fields.String(validate=validate.OneOf(KINDS))
-    email = fields.Email(validate=validate.Length(max=320), allow_none=True)
+    email = EmailField(validate=validate.Length(max=320), allow_none=True)
     phone = bounded_text(40, allow_none=True)
     company = bounded_text(200, allow_none=True)
     industry = bounded_text(100, allow_none=True)
@@ -65,6 +65,13 @@ class CustomerInSchema(_ProfileFields):
         load_default=False, metadata={"description": "put it straight into the pool, unowned"}
     )
     contacts = fields.List(fields.Nested(ContactInSchema), validate=validate.Length(max=20))
+    different_customer = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "true: create it even though a customer with the same name and "
+            "email or phone exists (otherwise 409 naming the existing one)"
+        },
+    )
 
 
 class CustomerPatchSchema(_ProfileFields):
@@ -82,6 +89,9 @@ class CustomerSchema(StrictSchema):
     kind = fields.String()
     email = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
+    phone_verified = fields.Boolean(
+        metadata={"description": "false: the phone could not be read; kept as given"}
+    )
     company = fields.String(allow_none=True)
     source = fields.String(allow_none=True)
     industry = fields.String(allow_none=True)
@@ -118,7 +128,11 @@ class CustomerSchema(StrictSchema):
     last_opportunity_at = fields.DateTime(allow_none=True)
     last_won_at = fields.DateTime(allow_none=True)
     recycle_due_at = fields.DateTime(
-        allow_none=True, metadata={"description": "when the pool's rules would recycle it"}
+        allow_none=True,
+        metadata={
+            "description": "when the pool's rules would recycle it; kept current on claim, "
+            "assignment, each follow-up, unlock and pool rule changes"
+        },
     )
     recycle_rule = fields.String(allow_none=True)
     tier_computed_at = fields.DateTime(allow_none=True)
@@ -127,6 +141,8 @@ class CustomerSchema(StrictSchema):
     updated_at = fields.DateTime()
     claimed_at = fields.DateTime(allow_none=True)
     released_at = fields.DateTime(allow_none=True)
+    archived_at = fields.DateTime(allow_none=True)
+    erased_at = fields.DateTime(allow_none=True)
 
 
 class CustomerListArgsSchema(PageArgsSchema):
@@ -137,12 +153,22 @@ class CustomerListArgsSchema(PageArgsSchema):
     pool_id = fields.UUID()
     in_pool = fields.Boolean()
     locked = fields.Boolean()
+    archived = fields.Boolean(
+        load_default=False,
+        metadata={"description": "true: only archived customers (hidden by default)"},
+    )
     tier = fields.String(validate=validate.OneOf(TIERS))
     industry = fields.String(validate=validate.Length(max=100))
     region = fields.String(validate=validate.Length(max=100))
     size = fields.String(validate=validate.OneOf(SIZES))
     tag = fields.String(validate=validate.Length(min=1, max=50))
-    q = fields.String(validate=validate.Length(min=1, max=100))
+    q = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "name or company contains; or a phone number in any format, "
+            "matched normalised against the customer's and its contacts' phones"
+        },
+    )
     recycle_due_before = AwareDateTime()
     sort = fields.String(
         load_default="created_at",

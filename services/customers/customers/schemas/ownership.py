@@ -16,6 +16,9 @@ ACTIONS = (
     "locked",
     "unlocked",
     "moved",
+    "archived",
+    "restored",
+    "erased",
 )
 
 

@@ -104,6 +104,18 @@ class _Tickets(_Recent):
     average_satisfaction = fields.Float(allow_none=True)
 
 
+class _Credit(StrictSchema):
+    risk = fields.String(metadata={"enum": ["low", "medium", "high"]})
+    currency = fields.String()
+    rated_at = fields.DateTime()
+    installments_due = fields.Integer()
+    paid_late = fields.Integer()
+    share_paid_late = fields.String()
+    average_days_late = fields.String()
+    outstanding = fields.String()
+    overdue = fields.String()
+
+
 class Customer360Schema(StrictSchema):
     """Everything known about a customer, from this service's own event-fed copies."""
 
@@ -117,4 +129,9 @@ class Customer360Schema(StrictSchema):
     orders = fields.Nested(_Orders)
     payments = fields.Nested(_Payments)
     tickets = fields.Nested(_Tickets)
+    credit = fields.Nested(
+        _Credit,
+        allow_none=True,
+        metadata={"description": "the newest credit rating from orders; empty when none"},
+    )
     tier = fields.Dict()

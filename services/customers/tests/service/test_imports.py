@@ -15,7 +15,7 @@ CSV = (
     "Analytical Engines,info@ae.example,+44 1,Manufacturing,London,GB,51.5,-0.12,vip;key,"
     "Ada,ada@ae.example\n"
     ",nobody@example.com,,,,,,,,,\n"
-    "Difference Co,diff@example.com,,Finance,Paris,France,,,,,\n"
+    "Difference Co,diff@example.com,,Finance,Paris,Atlantis,,,,,\n"
     "Analytical Engines,info@ae.example,+44 1,,,,,,,,\n"
     "Jacquard Looms,looms@example.com,,Textiles,Lyon,FR,45.76,4.83,,,\n"
 )
@@ -41,8 +41,24 @@ def test_a_csv_becomes_customers_with_a_per_row_report(svc):
     assert done["status"] == "completed"
     assert (done["processed"], done["imported"], done["duplicates"], done["failed"]) == (5, 2, 1, 2)
     assert done["errors"] == [
-        {"line": 3, "field": "name", "reason": "Missing data for required field."},
-        {"line": 4, "field": "country", "reason": "must be an ISO 3166 alpha-2 code"},
+        {
+            "line": 2,
+            "field": "phone",
+            "reason": "phone: is not a valid phone number; kept as given, unverified",
+            "severity": "warning",
+        },
+        {
+            "line": 3,
+            "field": "name",
+            "reason": "Missing data for required field.",
+            "severity": "error",
+        },
+        {
+            "line": 4,
+            "field": "country",
+            "reason": "must be an ISO 3166 alpha-2 code",
+            "severity": "error",
+        },
     ]
     customers = svc.client.get(
         "/api/v1/customers", query_string={"sort": "name"}, headers=rep.headers

@@ -21,7 +21,17 @@ from crm_shared.web import (
     service_context,
 )
 
-from .. import access, activities, assignment, capture, duplicates, export, qualification, records
+from .. import (
+    access,
+    activities,
+    assignment,
+    capture,
+    duplicates,
+    export,
+    qualification,
+    records,
+    retention,
+)
 from ..campaigns import get_campaign
 from ..importing import SPEC
 from ..schemas.leads import (
@@ -97,7 +107,7 @@ def create_batch(data: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, LeadPageSchema)
 def list_leads(**args: Any) -> dict[str, Any]:
     """Leads in the caller's scope; ``sort=-score`` is the work list in priority order."""
-    items, cursor = records.list_leads(db_session(), current_principal(), args)
+    items, cursor = records.list_leads(db_session(), current_principal(), args, _region())
     return {"items": items, "next_cursor": cursor}
 
 
@@ -139,6 +149,27 @@ def qualify_lead(lead_id: uuid.UUID) -> Any:
 def disqualify_lead(data: dict[str, Any], lead_id: uuid.UUID) -> Any:
     """Disqualify a lead with a reason."""
     return qualification.disqualify_lead(db_session(), current_principal(), lead_id, data["reason"])
+
+
+@blp.post("/<uuid:lead_id>/archive")
+@blp.response(200, LeadSchema)
+def archive_lead(lead_id: uuid.UUID) -> Any:
+    """Archive a lead: out of the default list, not assigned until restored."""
+    return retention.archive_lead(db_session(), current_principal(), lead_id)
+
+
+@blp.post("/<uuid:lead_id>/restore")
+@blp.response(200, LeadSchema)
+def restore_lead(lead_id: uuid.UUID) -> Any:
+    """Bring an archived lead back."""
+    return retention.restore_lead(db_session(), current_principal(), lead_id)
+
+
+@blp.post("/<uuid:lead_id>/erase")
+@blp.response(200, LeadSchema)
+def erase_lead(lead_id: uuid.UUID) -> Any:
+    """Erase the person's data on request (admins); publishes ``lead.erased``."""
+    return retention.erase_lead(db_session(), current_principal(), lead_id)
 
 
 @blp.post("/<uuid:lead_id>/assign")

@@ -50,3 +50,19 @@ FILLABLE_FIELDS: tuple[str, ...] = (
 
 # What an imported row may carry: the text facts, the size, and a status.
 IMPORT_FIELDS = frozenset({*TEXT_FIELDS, "company_size", "status"})
+
+# What identifies the person: blanked when an admin erases a lead on request
+# (``name`` becomes ERASED_NAME, the rest empty). Company facts stay.
+PERSONAL_FIELDS: tuple[str, ...] = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "mobile",
+    "title",
+    "notes",
+    "website",
+    "utm",
+    "next_step",
+)
+ERASED_NAME = "(erased)"

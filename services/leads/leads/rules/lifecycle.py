@@ -35,6 +35,21 @@ def check_can_close(status: str, target: str) -> None:
         raise Conflict(f"lead is already {status}", current_status=status)
 
 
+# What a returning disqualified prospect's lead becomes: open again, to be worked.
+REOPENED_STATUS = "new"
+
+
+def reopens_on_return(status: str) -> bool:
+    """Whether a lead in ``status`` reopens when its prospect is captured again.
+
+    A disqualified prospect who comes back is news (timing, budget or need
+    changed), so the lead reopens instead of silently taking the touch. A
+    qualified lead is already a customer and an open one is being worked:
+    both just record the touch.
+    """
+    return status == "disqualified"
+
+
 def check_can_move(status: str, target: str) -> None:
     """Raise Conflict unless a rep may move a lead from ``status`` to ``target`` by hand."""
     if status == target:

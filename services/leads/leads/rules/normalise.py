@@ -4,8 +4,11 @@ Every channel cleans through here: :func:`clean_lead` for raw values (a
 web form post, an import row), :func:`clean_api_lead` for values the API
 schemas already checked, and both normalise contact data with
 :func:`normalise_contacts`. Emails are lower-cased; phone numbers become
-E.164 through Google's libphonenumber (the ``phonenumbers`` package),
-reading numbers without a country code in the configured default region.
+E.164 through Google's libphonenumber (:mod:`crm_shared.phones`),
+reading numbers without a country code in the lead's own country (``CN``,
+``China``, ``中国``…), else in the organisation's default region. An import
+row or a form post whose phone still cannot be read keeps it as given,
+unverified (``phone_verified`` false), with a warning instead of a refusal.
 Plain Python, no I/O.
 """
 
@@ -18,6 +21,7 @@ from typing import Any
 
 import phonenumbers
 
+from crm_shared import phones
 from crm_shared.errors import ValidationFailed
 
 from .lead_fields import LIMITS, TEXT_FIELDS
@@ -98,12 +102,17 @@ def full_name(values: Mapping[str, Any]) -> str | None:
 
 
 def clean_lead(
-    values: Mapping[str, Any], *, region: str = "US"
+    values: Mapping[str, Any],
+    *,
+    region: str = "US",
+    warnings: list[FieldProblem] | None = None,
 ) -> tuple[dict[str, Any], list[FieldProblem]]:
     """Check and normalise raw lead values (an import row, a form post).
 
     Returns the cleaned values and every problem found (field and reason);
-    the lead is usable only when the list is empty.
+    the lead is usable only when the list is empty. With ``warnings`` (a
+    list to fill), a phone that cannot be read does not refuse the lead: it
+    is kept as given, ``phone_verified`` is false, and the warning is added.
     """
     problems: list[FieldProblem] = []
     clean: dict[str, Any] = {}
@@ -126,8 +135,15 @@ def clean_lead(
             problems.append(FieldProblem("name", "is required (or first and last name)"))
     if name:
         clean["name"] = name[: LIMITS["name"]]
-    clean, contact_problems = normalise_contacts(clean, region=region)
-    problems.extend(contact_problems)
+    clean, contact_problems = normalise_contacts(
+        clean, region=region, lenient_phones=warnings is not None
+    )
+    for problem in contact_problems:
+        kept = problem.field in ("phone", "mobile") and clean.get(problem.field) is not None
+        if warnings is not None and kept:
+            warnings.append(problem)
+        else:
+            problems.append(problem)
     size = values.get("company_size")
     if size not in (None, ""):
         try:
@@ -141,15 +157,25 @@ def clean_lead(
 
 
 def normalise_contacts(
-    values: Mapping[str, Any], *, region: str = "US", only_present: bool = False
+    values: Mapping[str, Any],
+    *,
+    region: str = "US",
+    only_present: bool = False,
+    lenient_phones: bool = False,
 ) -> tuple[dict[str, Any], list[FieldProblem]]:
     """``values`` with email and phone numbers normalised, and every problem found.
 
-    ``only_present``: leave out contact fields ``values`` does not hold (a
-    partial update), instead of setting them to None.
+    Phones are read in the region of ``values["country"]`` when it names
+    one, else in ``region``. ``only_present``: leave out contact fields
+    ``values`` does not hold (a partial update), instead of setting them to
+    None. ``lenient_phones``: a phone that cannot be read is kept as given
+    (``phone_verified`` false) and still reported as a problem, for the
+    caller to treat as a warning.
     """
     clean = dict(values)
     problems: list[FieldProblem] = []
+    region = phones.pick_region(clean.get("country"), region) or region
+    verified = True
     if not only_present or "email" in clean:
         try:
             clean["email"] = normalise_email(clean.get("email"))
@@ -162,6 +188,12 @@ def normalise_contacts(
             clean[key] = normalise_phone(clean.get(key), region, key)
         except FieldProblem as problem:
             problems.append(problem)
+            kept = phones.clean(clean.get(key), region) if lenient_phones else None
+            if kept is not None and len(kept.value) <= LIMITS[key]:
+                clean[key] = kept.value  # kept as given: the caller warns instead
+                verified = False
+    if not only_present or any(k in clean for k in ("phone", "mobile")):
+        clean["phone_verified"] = verified
     return clean, problems
 
 

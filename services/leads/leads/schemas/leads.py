@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from crm_shared.schemas import PageArgsSchema, StrictSchema, page_of
+from crm_shared.schemas import EmailField, PageArgsSchema, StrictSchema, page_of
 
 from ..rules.lead_fields import FACT_FIELDS, LIMITS
 from ..rules.lifecycle import ACTIVITY_KINDS, STATUSES
@@ -25,7 +25,7 @@ class LeadFieldsSchema(StrictSchema):
     name = fields.String(validate=validate.Length(min=1, max=LIMITS["name"]))
     first_name = _text("first_name")
     last_name = _text("last_name")
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=320))
+    email = EmailField(load_default=None, allow_none=True, validate=validate.Length(max=320))
     phone = _text("phone", metadata={"description": "any format; stored as E.164"})
     mobile = _text("mobile")
     company = _text("company")
@@ -97,6 +97,9 @@ class LeadSchema(StrictSchema):
     email = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
     mobile = fields.String(allow_none=True)
+    phone_verified = fields.Boolean(
+        metadata={"description": "false: a phone or mobile could not be read; kept as given"}
+    )
     company = fields.String(allow_none=True)
     title = fields.String(allow_none=True)
     industry = fields.String(allow_none=True)
@@ -133,16 +136,28 @@ class LeadSchema(StrictSchema):
     qualified_at = fields.DateTime(allow_none=True)
     disqualified_at = fields.DateTime(allow_none=True)
     disqualified_reason = fields.String(allow_none=True)
+    reopened_at = fields.DateTime(
+        allow_none=True, metadata={"description": "the prospect came back after disqualification"}
+    )
+    archived_at = fields.DateTime(allow_none=True)
+    erased_at = fields.DateTime(allow_none=True)
 
 
 class LeadCapturedSchema(StrictSchema):
     """What a capture answers: the lead it landed on, in brief (GET it for everything).
 
     Kept short on purpose: at a campaign peak, serialising forty fields per
-    capture is a measurable share of the intake's CPU.
+    capture is a measurable share of the intake's CPU. A capture that
+    merged into a lead the caller may not see answers ``merged: true`` with
+    only what was sent (no id, owner or status of that lead).
     """
 
-    id = fields.UUID(dump_only=True)
+    id = fields.UUID(
+        dump_only=True, allow_none=True, metadata={"description": "empty: merged elsewhere"}
+    )
+    merged = fields.Boolean(
+        metadata={"description": "true: recorded on an existing lead you may not see"}
+    )
     name = fields.String()
     email = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
@@ -172,9 +187,16 @@ class LeadListArgsSchema(PageArgsSchema):
     min_score = fields.Integer(validate=validate.Range(min=0, max=100))
     unassigned = fields.Boolean()
     duplicates = fields.Boolean(metadata={"description": "only leads flagged as likely duplicates"})
+    archived = fields.Boolean(
+        load_default=False,
+        metadata={"description": "true: only archived leads (hidden from the default list)"},
+    )
     q = fields.String(
         validate=validate.Length(min=1, max=100),
-        metadata={"description": "name, email or company starts with"},
+        metadata={
+            "description": "name, email or company starts with; or a phone number in any "
+            "format (national, E.164, spaces, dashes), matched normalised"
+        },
     )
     sort = fields.String(load_default="-created_at", validate=validate.OneOf(SORTS))
 

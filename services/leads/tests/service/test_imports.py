@@ -46,7 +46,12 @@ def test_salesforce_import_reports_every_row(svc):
     assert done["status"] == "completed"
     assert (done["imported"], done["duplicates"], done["failed"]) == (2, 1, 1)
     assert done["errors"] == [
-        {"line": 3, "field": "email", "reason": "email: is not a valid email address"}
+        {
+            "line": 3,
+            "field": "email",
+            "reason": "email: is not a valid email address",
+            "severity": "error",
+        }
     ]
     with svc.db.session() as session:
         grace = session.scalar(select(Lead).where(Lead.email == "grace@navy.mil"))

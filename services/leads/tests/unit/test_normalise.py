@@ -41,3 +41,17 @@ def test_duplicate_key_ignores_case_punctuation_and_legal_suffix():
         "ada  lovelace", "ANALYTICAL ENGINES"
     )
     assert duplicate_key("Ada", None) is None
+
+
+def test_an_import_row_keeps_an_unreadable_phone_with_a_warning():
+    warnings: list[FieldProblem] = []
+    clean, problems = clean_lead(
+        {"name": "Li", "phone": "ext. 12", "mobile": "139 0013 9000", "country": "中国"},
+        warnings=warnings,
+    )
+    assert problems == []
+    assert [w.field for w in warnings] == ["phone"]
+    assert clean["phone"] == "ext. 12" and clean["mobile"] == "+8613900139000"
+    assert clean["phone_verified"] is False
+    _strict, refused = clean_lead({"name": "Li", "phone": "ext. 12"})
+    assert [p.field for p in refused] == ["phone"]
