@@ -43,10 +43,11 @@ class EmailChannel:
         mail["Subject"] = message.subject
         mail["Date"] = formatdate(localtime=False)
         mail["Message-ID"] = make_msgid(idstring=message.id.hex, domain="crm.local")
-        mail["Content-Language"] = message.language
         mail["X-CRM-Message-Id"] = str(message.id)
         mail.set_content(message.text or message.subject)
         mail.add_alternative(message.html, subtype="html")
+        # After the body: setting the content resets the Content-* headers.
+        mail["Content-Language"] = message.language
         return mail
 
     def deliver(self, message: OutboundMessage, recipient_address: str) -> DeliveryResult:
