@@ -84,13 +84,17 @@ class EmailChannel:
 
 def make(settings: dict[str, Any]) -> EmailChannel | None:
     """The email channel, when an SMTP host is configured."""
-    host = settings.get("smtp_host")
+    host = str(settings.get("smtp_host") or "")
     if not host:
         return None
+    port = int(settings.get("smtp_port") or 25)
+    name, _, given = host.rpartition(":")
+    if name and given.isdigit():  # "host:port" in the one setting
+        host, port = name, int(given)
     return EmailChannel(
         SmtpSettings(
             host=host,
-            port=int(settings.get("smtp_port") or 25),
+            port=port,
             security=settings.get("smtp_security") or "none",
             username=settings.get("smtp_username") or None,
             password=settings.get("smtp_password") or None,
