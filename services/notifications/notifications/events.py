@@ -72,15 +72,50 @@ def store(session: Session, event: Event) -> None:
     )
 
 
+class _MemoDirectory(SqlDirectory):
+    """The directory copy, each user and team read once per transaction (a batch of events)."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._users: dict[uuid.UUID, Any] = {}
+        self._teams: dict[uuid.UUID, Any] = {}
+
+    def user(self, user_id: uuid.UUID) -> Any:
+        if user_id not in self._users:
+            self._users[user_id] = super().user(user_id)
+        return self._users[user_id]
+
+    def _team(self, team_id: uuid.UUID) -> Any:
+        if team_id not in self._teams:
+            self._teams[team_id] = super()._team(team_id)
+        return self._teams[team_id]
+
+
+def _memo(session: Session) -> dict[str, Any]:
+    # What a batch of events reads again and again (routes, directory, choices),
+    # kept for the transaction only: the consumer handles a batch in one.
+    memo = session.info.get("notifications_memo")
+    if memo is None:
+        memo = {"routes": {}, "choices": {}, "directory": _MemoDirectory(session)}
+        session.info["notifications_memo"] = memo
+    return memo
+
+
 def recipients_of(session: Session, event: Event) -> list[uuid.UUID]:
     """Who the routing table says is told about ``event`` (none when its route is off)."""
-    route = session.get(Route, event.type)
-    if route is None or not route.enabled:
+    routes = _memo(session)["routes"]
+    if event.type not in routes:
+        found = session.get(Route, event.type)
+        routes[event.type] = (
+            list(found.recipients or []) if found is not None and found.enabled else None
+        )
+    rules = routes[event.type]
+    if not rules:
         return []
     return resolve(
-        route.recipients or [],
+        rules,
         event.data,
-        SqlDirectory(session),
+        _memo(session)["directory"],
         earlier=_earlier(session),
         exclude=actors(event.type, event.data),
     )
@@ -93,8 +128,11 @@ def on_event(session: Session, event: Event) -> None:
     recipients = recipients_of(session, event)
     now = utcnow()
     available = channel_names()
+    known = _memo(session)["choices"]
     for user_id in recipients:
-        mine = profiles.choices(session, user_id, settings)
+        if user_id not in known:
+            known[user_id] = profiles.choices(session, user_id, settings)
+        mine = known[user_id]
         for channel in channels_for(mine, event.type, available):
             at, held = due_at(mine, channel, now, float(settings.get("batch_seconds", 30)))
             inserted = session.execute(

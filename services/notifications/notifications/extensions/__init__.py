@@ -16,6 +16,7 @@ Nothing else lists them: adding a module is enough.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
@@ -24,13 +25,14 @@ from typing import Any
 from crm_shared.service import Job
 
 
-def modules() -> list[Any]:
+@functools.cache  # the package's modules do not change while the process runs
+def modules() -> tuple[Any, ...]:
     """Every extension module, by name."""
-    return [
+    return tuple(
         importlib.import_module(f"{__name__}.{info.name}")
         for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)
         if not info.name.startswith("_")
-    ]
+    )
 
 
 def blueprints() -> list[Any]:
