@@ -123,7 +123,10 @@ def recipients_of(session: Session, event: Event) -> list[uuid.UUID]:
 
 def on_event(session: Session, event: Event) -> None:
     """Route a "for notifiers" event and queue one delivery per recipient and channel."""
-    settings = _settings()
+    memo = _memo(session)
+    if "settings" not in memo:
+        memo["settings"] = _settings()
+    settings = memo["settings"]
     store(session, event)
     recipients = recipients_of(session, event)
     now = utcnow()
@@ -133,36 +136,46 @@ def on_event(session: Session, event: Event) -> None:
         if user_id not in known:
             known[user_id] = profiles.choices(session, user_id, settings)
         mine = known[user_id]
+        rows = []
         for channel in channels_for(mine, event.type, available):
             at, held = due_at(mine, channel, now, float(settings.get("batch_seconds", 30)))
-            inserted = session.execute(
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "event_id": event.id,
+                    "event_type": event.type,
+                    "recipient_id": user_id,
+                    "channel": channel,
+                    "status": "sent" if channel == IN_APP else "pending",
+                    "due_at": at,
+                    "held": held,
+                    "created_at": now,
+                }
+            )
+        if not rows:
+            continue
+        # One statement for the recipient's channels; the unique key drops repeats.
+        inserted = {
+            row[0]
+            for row in session.execute(
                 _insert(session, Delivery.__table__)
-                .values(
-                    id=uuid.uuid4(),
-                    event_id=event.id,
-                    event_type=event.type,
-                    recipient_id=user_id,
-                    channel=channel,
-                    status="sent" if channel == IN_APP else "pending",
-                    due_at=at,
-                    held=held,
-                    created_at=now,
-                )
+                .values(rows)
                 .on_conflict_do_nothing(index_elements=["event_id", "recipient_id", "channel"])
-                .returning(Delivery.__table__.c.id)
-            ).first()
-            if inserted is not None and channel == IN_APP:
-                bell.add(
-                    session,
-                    user_id,
-                    event.id,
-                    event.type,
-                    render_event(session, event.type, event.data, mine.language),
-                    link(event.type, event.data),
-                    language=mine.language,
-                    fold_seconds=float(settings.get("fold_seconds", 60)),
-                    now=now,
-                )
+                .returning(Delivery.__table__.c.channel)
+            )
+        }
+        if IN_APP in inserted:
+            bell.add(
+                session,
+                user_id,
+                event.id,
+                event.type,
+                render_event(session, event.type, event.data, mine.language),
+                link(event.type, event.data),
+                language=mine.language,
+                fold_seconds=float(settings.get("fold_seconds", 60)),
+                now=now,
+            )
     for hook in extensions.after_event_hooks():
         hook(session, event, recipients)
 
