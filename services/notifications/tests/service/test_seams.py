@@ -68,3 +68,10 @@ def test_after_event_hooks_see_every_event_and_its_recipients(svc, monkeypatch):
     from notifications.events import handlers
 
     assert "deal.won" in handlers()
+
+
+def test_pruning_keeps_recent_events_and_positions(svc):
+    o = org(svc)
+    svc.deliver(svc.event("lead.assigned", lead_assigned(o["rep"])))
+    assert svc.run_job("notifications-prune") == {"stream_entries": 0, "events": 0}
+    assert svc.client.get(URL, headers=o["rep"].headers).json["unread"] == 1
