@@ -8,7 +8,9 @@ define any of:
 - ``event_types() -> Iterable[str]``: extra event types the consumer subscribes to;
 - ``after_event(session, event, recipients) -> None``: called for every
   consumed event after routing, in the same transaction (``recipients``: the
-  users the routing table chose, maybe none);
+  users the routing table chose, maybe none). The event's own rows (the
+  stored event, its deliveries, in-app entries) are written when that
+  transaction commits, a batch of events at once;
 - ``jobs() -> Iterable[Job]``: extra worker jobs.
 
 Nothing else lists them: adding a module is enough.
