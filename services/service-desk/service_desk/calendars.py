@@ -120,29 +120,44 @@ _BUILT_LIMIT = 256
 
 
 class CalendarCache:
-    """Calendars of one request, looked up once each."""
+    """Calendars of one request: every calendar's id and last edit in one query,
+    a definition read only for one not built yet."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._found: dict[uuid.UUID | None, BusinessCalendar] = {}
+        self._rows: dict[uuid.UUID, Any] | None = None
+        self._default: uuid.UUID | None = None
+
+    def _known(self) -> dict[uuid.UUID, Any]:
+        if self._rows is None:
+            rows = self.session.execute(
+                select(Calendar.id, Calendar.updated_at, Calendar.is_default).order_by(Calendar.id)
+            ).all()
+            self._rows = {row.id: row.updated_at for row in rows}
+            self._default = next((row.id for row in rows if row.is_default), None)
+        return self._rows
+
+    def keyed(self, calendar_id: uuid.UUID | None) -> tuple[str, BusinessCalendar]:
+        """The calendar with ``calendar_id`` (else the default, else always open) and a
+        key naming it and its last edit, which changes whenever its answers may."""
+        known = self._known()
+        found = calendar_id if calendar_id is not None else self._default
+        if found not in known:
+            found = None
+        if found is None:
+            return "always-open", ALWAYS_OPEN
+        edited = known[found]
+        key = (found, edited)
+        calendar = _BUILT.get(key)
+        if calendar is None:
+            definition = self.session.scalar(
+                select(Calendar.definition).where(Calendar.id == found)
+            )
+            if len(_BUILT) >= _BUILT_LIMIT:
+                _BUILT.clear()
+            calendar = _BUILT[key] = calendar_from_definition(definition or {})
+        return f"{found}@{edited.isoformat()}", calendar
 
     def get(self, calendar_id: uuid.UUID | None) -> BusinessCalendar:
         """The calendar with ``calendar_id``, or the default one (or always open)."""
-        if calendar_id not in self._found:
-            row = (
-                self.session.get(Calendar, calendar_id)
-                if calendar_id
-                else self.session.scalars(select(Calendar).where(Calendar.is_default)).first()
-            )
-            self._found[calendar_id] = _built(row) if row else ALWAYS_OPEN
-        return self._found[calendar_id]
-
-
-def _built(row: Calendar) -> BusinessCalendar:
-    key = (row.id, row.updated_at)
-    calendar = _BUILT.get(key)
-    if calendar is None:
-        if len(_BUILT) >= _BUILT_LIMIT:
-            _BUILT.clear()
-        calendar = _BUILT[key] = calendar_from_definition(row.definition)
-    return calendar
+        return self.keyed(calendar_id)[1]

@@ -67,6 +67,9 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The SLA clocks folded up to the last status change or public message
+    # (rules.sla_figures) with the key they hold for; reading them is arithmetic.
+    sla_figures: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class StatusChange(Base):
