@@ -245,6 +245,21 @@ class ContactRef(Base):
     name: Mapped[str | None] = mapped_column(String(200))
 
 
+class ContactCopy(Base):
+    """A customer's contact as the customers service last told it (``contact.created``
+    / ``contact.updated``): the state with the newest ``as_of`` wins; an erased one
+    stays erased. Inbound mail and support forms find their customer by its email."""
+
+    __tablename__ = "contact_copies"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # the contact's id
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), index=True)  # lower-case
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+    erased: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class Article(Base):
     """A knowledge-base article (its current version; older ones in ArticleVersion)."""
 
