@@ -219,3 +219,45 @@ def test_a_breach_escalates_to_the_group_lead_then_their_manager(svc, visible):
     svc.run_job("sla-clocks")
     [breach] = svc.events("ticket.sla_breached")
     assert breach["data"]["escalate_to"] == [str(lead), str(boss)]
+
+
+def test_running_figures_are_kept_at_each_event_and_refolded_after_an_edit(svc, visible):
+    from service_desk.sla import SlaReader
+
+    admin, agent = svc.user("admin"), svc.user("service_agent")
+    calendar = svc.client.post(
+        "/api/v1/tickets/calendars",
+        json={"name": "24/7", "definition": {"timezone": "UTC", "week": WEEK}},
+        headers=admin.headers,
+    ).json
+    policy(svc, admin, calendar_id=calendar["id"])
+    ticket = open_ticket(svc, agent, customer_owned_by(svc, visible, svc.user()), priority="urgent")
+    reply(svc, agent, ticket["id"])
+    move(svc, agent, ticket["id"], "pending")
+    ticket_id = uuid.UUID(ticket["id"])
+
+    def read():
+        with svc.db.reading() as session:
+            row = session.get(Ticket, ticket_id)
+            reader = SlaReader(session)
+            now = datetime.now(UTC)
+            fast = reader.clocks_for([row], now)[ticket_id][1]
+            stale = [t.id for t in reader.stale]
+            row.sla_figures = None  # never committed: the same read from the history
+            slow = SlaReader(session).clocks_for([row], now)[ticket_id][1]
+            return fast, slow, stale
+
+    fast, slow, stale = read()
+    assert stale == [] and fast == slow
+    assert [(c.key, c.state) for c in fast] == [("first_response", "met"), ("resolution", "paused")]
+    # An edited calendar: the figures no longer hold, the history answers, the job refolds.
+    svc.client.put(
+        f"/api/v1/tickets/calendars/{calendar['id']}",
+        json={"name": "weekdays", "definition": {"timezone": "UTC", "week": {"mon": WEEK["mon"]}}},
+        headers=admin.headers,
+    )
+    fast, slow, stale = read()
+    assert stale == [ticket_id] and fast == slow
+    svc.run_job("sla-clocks")
+    fast, slow, stale = read()
+    assert stale == [] and fast == slow
