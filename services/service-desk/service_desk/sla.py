@@ -255,6 +255,11 @@ def refresh_figures(session: Session, *tickets: Ticket) -> None:
     """Keep the tickets' running SLA figures up to date after a status change or a
     public message (written in the same transaction)."""
     session.flush()
+    # Lock the rows before reading their history: a concurrent event on the same
+    # ticket then commits first and is seen here (or waits and folds ours in).
+    session.execute(
+        select(Ticket.id).where(Ticket.id.in_([t.id for t in tickets])).with_for_update()
+    ).all()
     SlaReader(session).refresh(tickets)
 
 
@@ -324,7 +329,8 @@ def run_sla_job(db: Database, settings: Settings) -> int:
                 published += _notify(session, by_id[ticket_id], policy, clock, kind, now)
         # After a calendar or policy edit: fold the open tickets' figures afresh,
         # so the lists read them with arithmetic again.
-        reader.refresh(reader.stale)
+        if reader.stale:
+            refresh_figures(session, *reader.stale)
         session.commit()
     return published
 
