@@ -98,8 +98,8 @@ def list_policies(session: Session) -> list[Policy]:
 class SlaReader:
     """Computes clocks for many tickets: from each ticket's running figures when
     they hold for its current targets and calendar (arithmetic only), else from
-    its history. Three small queries besides the tickets: the policies, every
-    calendar's last edit, and the tickets' customer and group calendars."""
+    its history. Two small queries besides the tickets: the policies, and the
+    calendars (every one's last edit, the groups' and customers' choices)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -119,25 +119,18 @@ class SlaReader:
 
     def _setups(self, tickets: Sequence[Ticket]) -> dict[uuid.UUID, _Setup | None]:
         """Each ticket's policy, targets, calendar and the key its figures must carry."""
-        calendar_ids: dict[uuid.UUID, tuple[uuid.UUID | None, uuid.UUID | None]] = {}
-        for chunk in _chunks([t.id for t in tickets]) if tickets else []:
-            for row in self.session.execute(
-                select(Ticket.id, CustomerRef.calendar_id, SupportGroup.calendar_id)
-                .outerjoin(CustomerRef, CustomerRef.id == Ticket.customer_id)
-                .outerjoin(SupportGroup, SupportGroup.id == Ticket.group_id)
-                .where(Ticket.id.in_(chunk))
-            ):
-                calendar_ids[row[0]] = (row[1], row[2])
+        self.calendars.load({t.customer_id for t in tickets})
         setups: dict[uuid.UUID, _Setup | None] = {}
         for ticket in tickets:
             policy = self.policy_for(ticket)
             if policy is None:
                 setups[ticket.id] = None
                 continue
-            customer_calendar, group_calendar = calendar_ids.get(ticket.id, (None, None))
             # The customer's own calendar first, then the group's, then the policy's.
             calendar_key, calendar = self.calendars.keyed(
-                customer_calendar or group_calendar or policy.calendar_id
+                self.calendars.of_customer.get(ticket.customer_id)
+                or (self.calendars.of_group.get(ticket.group_id) if ticket.group_id else None)
+                or policy.calendar_id
             )
             targets = Targets(
                 policy.first_response_minutes,
