@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -139,8 +139,16 @@ def erase_customer(
     for ticket in tickets:
         ticket.requester_email = None
     customer = session.get(CustomerRef, customer_id)
-    if customer is not None:
-        customer.name = None
+    if customer is None:
+        # Erased before the desk heard of it: ownership news may still come (it is
+        # no personal data), so the copy starts as old as can be, nameless for good.
+        session.add(
+            CustomerRef(
+                id=customer_id, name=None, as_of=datetime(1970, 1, 1, tzinfo=UTC), erased=True
+            )
+        )
+    else:
+        customer.name, customer.erased = None, True
     if addresses:
         session.execute(
             update(FormRequest)

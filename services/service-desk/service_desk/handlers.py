@@ -32,7 +32,7 @@ def on_customer_created(session: Session, event: Event) -> None:
     )
     # Arriving after a newer ownership event, it still carries the only copy of the name.
     ref = session.get(CustomerRef, customer_id)
-    if ref is not None and not ref.name and data.get("name"):
+    if ref is not None and not ref.erased and not ref.name and data.get("name"):
         ref.name = data["name"]
 
 

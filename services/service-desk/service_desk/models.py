@@ -32,6 +32,8 @@ class CustomerRef(Base):
     team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     as_of: Mapped[datetime] = mapped_column(UTCDateTime)
     calendar_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # customer.erased: the name stays gone whatever customer event arrives later.
+    erased: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Ticket(Base):

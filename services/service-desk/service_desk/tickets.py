@@ -332,5 +332,5 @@ def remember_owner(
     if as_of < ref.as_of:
         return
     ref.owner_id, ref.team_id, ref.as_of = owner_id, team_id, as_of
-    if name:
+    if name and not ref.erased:
         ref.name = name

@@ -165,6 +165,19 @@ def test_customer_erased_anonymises_the_desks_copies_and_keeps_the_tickets(svc, 
             "2026-11-01T00:00:00Z",
         )
     )
+    # A customer.created redelivered after the erasure does not bring the name back.
+    svc.deliver(
+        svc.event(
+            "customer.created",
+            {
+                "customer_id": customer_id,
+                "name": "Acme 华东",
+                "owner_id": None,
+                "team_id": None,
+                "created_at": "2026-11-01T00:00:00Z",
+            },
+        )
+    )
     with svc.db.reading() as session:
         copy = session.get(ContactCopy, contact_id)
         assert (copy.name, copy.email, copy.erased) == (None, None, True)

@@ -1,4 +1,4 @@
-"""contact copies from customers' events
+"""contact copies from customers' events; erased customers
 
 Revision ID: 8d2e4b6a1c57
 Revises: 5c1f0a7e2b93
@@ -32,9 +32,13 @@ def upgrade() -> None:
     with op.batch_alter_table('contact_copies', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contact_copies_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_copies_email'), ['email'], unique=False)
+    with op.batch_alter_table('customer_refs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('erased', sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('customer_refs', schema=None) as batch_op:
+        batch_op.drop_column('erased')
     with op.batch_alter_table('contact_copies', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_copies_email'))
         batch_op.drop_index(batch_op.f('ix_contact_copies_customer_id'))
