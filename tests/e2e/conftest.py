@@ -41,11 +41,18 @@ BIN = Path(sys.executable).parent
 class System:
     """A running CRM and a client for it."""
 
-    def __init__(self, base_url: str, log: Path, trace_file: Path) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        log: Path,
+        trace_file: Path,
+        databases: dict[str, str] | None = None,
+    ) -> None:
         self.base_url = base_url
         self.log = log
         self.trace_file = trace_file
         self.mode = "processes"  # or "embedded" (crm-run)
+        self.databases = databases or {}
         self.http = requests.Session()
 
     def call(
@@ -75,6 +82,26 @@ class System:
             except json.JSONDecodeError:
                 continue  # a line still being written
         return found
+
+    def published(self, service: str, event_type: str) -> list[dict[str, Any]]:
+        """Envelopes of ``event_type`` the service's outbox relay has put on the bus
+        (what a notifier consuming it receives), oldest first."""
+        from sqlalchemy import create_engine, select
+        from sqlalchemy.pool import NullPool
+
+        from crm_shared.tables import outbox
+
+        engine = create_engine(self.databases[service], poolclass=NullPool)
+        try:
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    select(outbox.c.envelope)
+                    .where(outbox.c.event_type == event_type, outbox.c.published_at.is_not(None))
+                    .order_by(outbox.c.seq)
+                ).all()
+        finally:
+            engine.dispose()
+        return [row.envelope for row in rows]
 
 
 def eventually(check: Callable[[], Any], timeout: float = 30.0, interval: float = 0.2) -> Any:
@@ -206,6 +233,12 @@ def _running(
             "--data-dir",
             str(workdir),
         ]
+    # Where each service keeps its data (the embedded runner's SQLite files).
+    by_service = (
+        dict(zip([spec.name for spec in specs.values()], databases, strict=True))
+        if mode == "processes"
+        else {spec.name: f"sqlite:///{workdir / (spec.name + '.db')}" for spec in specs.values()}
+    )
     log = workdir / "system.log"
     process = _start(command, env, log)
     ports = {name: port + PORT_OFFSET + offset for name, port in DEFAULT_PORTS.items()}
@@ -218,7 +251,9 @@ def _running(
         ]
     try:
         _wait_until_ready(process, urls, log)
-        running = System(f"http://127.0.0.1:{ports['gateway']}", log, workdir / "spans.jsonl")
+        running = System(
+            f"http://127.0.0.1:{ports['gateway']}", log, workdir / "spans.jsonl", by_service
+        )
         running.mode = mode
         yield running
     finally:

@@ -171,3 +171,105 @@ def test_email_to_rating_through_the_gateway(system: System, desk) -> None:
         return view
 
     eventually(customers_see_it)
+
+
+def test_survey_link_to_a_late_rating_through_the_gateway(system: System, desk) -> None:
+    """Resolved → ``ticket.survey_sent`` with a link on the gateway → closed → the
+    customer answers without an account → the rating shows, ``ticket.rated`` goes out."""
+    admin, agent = desk["admin"]["token"], desk["agent"]["token"]
+    suffix = uuid.uuid4().hex[:6]
+    # A rep of their own, so their satisfaction figure is this rating alone.
+    team = system.call("POST", "/api/v1/teams", admin, json={"name": f"华东 {suffix}"})
+    assert team.status_code == 201, team.text
+    made = system.call(
+        "POST",
+        "/api/v1/users",
+        admin,
+        json={
+            "username": f"rep2-{suffix}",
+            "password": "a-long-password",
+            "roles": ["rep"],
+            "team_id": team.json()["id"],
+        },
+    )
+    assert made.status_code == 201, made.text
+    rep, rep_id = system.token(f"rep2-{suffix}", "a-long-password"), made.json()["id"]
+    customer = system.call("POST", "/api/v1/customers", rep, json={"name": f"苏州精工 {suffix}"})
+    assert customer.status_code == 201, customer.text
+    customer_id = customer.json()["id"]
+    opened = system.call(
+        "POST",
+        "/api/v1/tickets",
+        agent,
+        json={"customer_id": customer_id, "subject": "换刀臂卡住", "priority": "high"},
+    )
+    assert opened.status_code == 201, opened.text
+    ticket_id = opened.json()["id"]
+    url = f"/api/v1/tickets/{ticket_id}"
+    assert (
+        system.call(
+            "POST", f"{url}/messages", agent, json={"visibility": "public", "body": "已安排工程师"}
+        ).status_code
+        == 201
+    )
+    resolved = system.call("POST", f"{url}/status", agent, json={"status": "resolved"})
+    assert resolved.status_code == 200, resolved.text
+
+    def survey_sent():
+        [sent] = [
+            e
+            for e in system.published("service-desk", "ticket.survey_sent")
+            if e["data"]["ticket_id"] == ticket_id
+        ]
+        return sent["data"]
+
+    sent = eventually(survey_sent)
+    # The link is on the gateway's public address, never a service's own.
+    assert sent["link"].startswith(system.base_url + "/api/v1/surveys/"), sent["link"]
+    closed = system.call("POST", f"{url}/close", agent, json={})
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["satisfaction"] is None
+
+    # The desk learns the customer's owner from customers' events: wait until it has.
+    eventually(lambda: system.call("GET", url, rep).status_code == 200)
+    # The customer opens the link: no account, no token.
+    path = sent["link"][len(system.base_url) :]
+    shown = system.call("GET", path)
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["subject"] == "换刀臂卡住" and shown.json()["answered"] is False
+    answered = system.call("POST", path, json={"rating": 5, "comment": "响应很快"})
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["answered"] is True
+    again = system.call("POST", path, json={"rating": 1, "comment": "改主意了"})
+    assert again.status_code == 409, again.text
+    forged = system.call("GET", path[:-4] + ("AAAA" if not path.endswith("AAAA") else "BBBB"))
+    assert forged.status_code == 404
+
+    ticket = system.call("GET", url, agent).json()
+    assert (ticket["satisfaction"], ticket["rating_channel"]) == (5, "survey")
+
+    def rated():
+        [event] = [
+            e
+            for e in system.published("service-desk", "ticket.rated")
+            if e["data"]["ticket_id"] == ticket_id
+        ]
+        return event["data"]
+
+    event = eventually(rated)
+    assert (event["rating"], event["channel"]) == (5, "survey")
+
+    # Compensation takes the late rating for the customer's owner.
+    period = datetime.now(UTC).strftime("%Y-%m")
+
+    def compensation_sees_it():
+        body = system.call(
+            "GET",
+            "/api/v1/compensation/performance",
+            rep,
+            params={"owner_id": rep_id, "period": period},
+        ).json()
+        assert body["avg_satisfaction"] is not None and float(body["avg_satisfaction"]) == 5.0
+        return body
+
+    eventually(compensation_sees_it)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Boolean, Uuid, literal, null, select, union_all, update
 from sqlalchemy.orm import Session
 
 from crm_shared.calendars.business_time import (
@@ -15,10 +16,10 @@ from crm_shared.calendars.business_time import (
     definition_of,
 )
 from crm_shared.calendars.public_holidays import year_of_holidays
-from crm_shared.db import utcnow
+from crm_shared.db import UTCDateTime, utcnow
 from crm_shared.errors import NotFound, ValidationFailed
 
-from .models import Calendar, CustomerRef
+from .models import Calendar, CustomerRef, SupportGroup
 
 # Used when no calendar is set anywhere: round the clock, every day.
 ALWAYS_OPEN = calendar_from_definition(
@@ -120,29 +121,82 @@ _BUILT_LIMIT = 256
 
 
 class CalendarCache:
-    """Calendars of one request, looked up once each."""
+    """Calendars of one request, in one query: every calendar's id and last edit,
+    and which groups and customers (of those asked about) have a calendar of their
+    own. A definition is read only for a calendar not built yet."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._found: dict[uuid.UUID | None, BusinessCalendar] = {}
+        self._rows: dict[uuid.UUID, Any] | None = None
+        self._default: uuid.UUID | None = None
+        self.of_group: dict[uuid.UUID, uuid.UUID] = {}
+        self.of_customer: dict[uuid.UUID, uuid.UUID] = {}
+
+    def load(self, customer_ids: Collection[uuid.UUID] = ()) -> None:
+        """Read the calendars, the groups' and these customers' calendar choices."""
+        customers = select(
+            literal("customer").label("kind"),
+            CustomerRef.id,
+            CustomerRef.calendar_id,
+            null().cast(UTCDateTime).label("updated_at"),
+            null().cast(Boolean).label("is_default"),
+        ).where(CustomerRef.calendar_id.is_not(None))
+        if len(customer_ids) <= 1000:
+            # Few customers have a calendar of their own; a big list reads them all.
+            customers = customers.where(CustomerRef.id.in_(list(customer_ids)))
+        rows = self.session.execute(
+            union_all(
+                select(
+                    literal("calendar").label("kind"),
+                    Calendar.id,
+                    null().cast(Uuid).label("calendar_id"),
+                    Calendar.updated_at,
+                    Calendar.is_default,
+                ),
+                select(
+                    literal("group"),
+                    SupportGroup.id,
+                    SupportGroup.calendar_id,
+                    null().cast(UTCDateTime),
+                    null().cast(Boolean),
+                ).where(SupportGroup.calendar_id.is_not(None)),
+                customers,
+            )
+        ).all()
+        self._rows = {r.id: r.updated_at for r in rows if r.kind == "calendar"}
+        self._default = min(
+            (r.id for r in rows if r.kind == "calendar" and r.is_default), default=None
+        )
+        self.of_group = {r.id: r.calendar_id for r in rows if r.kind == "group"}
+        self.of_customer = {r.id: r.calendar_id for r in rows if r.kind == "customer"}
+
+    def _known(self) -> dict[uuid.UUID, Any]:
+        if self._rows is None:
+            self.load()
+        assert self._rows is not None
+        return self._rows
+
+    def keyed(self, calendar_id: uuid.UUID | None) -> tuple[str, BusinessCalendar]:
+        """The calendar with ``calendar_id`` (else the default, else always open) and a
+        key naming it and its last edit, which changes whenever its answers may."""
+        known = self._known()
+        found = calendar_id if calendar_id is not None else self._default
+        if found not in known:
+            found = None
+        if found is None:
+            return "always-open", ALWAYS_OPEN
+        edited = known[found]
+        key = (found, edited)
+        calendar = _BUILT.get(key)
+        if calendar is None:
+            definition = self.session.scalar(
+                select(Calendar.definition).where(Calendar.id == found)
+            )
+            if len(_BUILT) >= _BUILT_LIMIT:
+                _BUILT.clear()
+            calendar = _BUILT[key] = calendar_from_definition(definition or {})
+        return f"{found}@{edited.isoformat()}", calendar
 
     def get(self, calendar_id: uuid.UUID | None) -> BusinessCalendar:
         """The calendar with ``calendar_id``, or the default one (or always open)."""
-        if calendar_id not in self._found:
-            row = (
-                self.session.get(Calendar, calendar_id)
-                if calendar_id
-                else self.session.scalars(select(Calendar).where(Calendar.is_default)).first()
-            )
-            self._found[calendar_id] = _built(row) if row else ALWAYS_OPEN
-        return self._found[calendar_id]
-
-
-def _built(row: Calendar) -> BusinessCalendar:
-    key = (row.id, row.updated_at)
-    calendar = _BUILT.get(key)
-    if calendar is None:
-        if len(_BUILT) >= _BUILT_LIMIT:
-            _BUILT.clear()
-        calendar = _BUILT[key] = calendar_from_definition(row.definition)
-    return calendar
+        return self.keyed(calendar_id)[1]

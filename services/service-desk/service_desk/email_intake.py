@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from crm_shared.auth import Principal
 from crm_shared.errors import ValidationFailed
 
+from .contacts import match_sender
 from .models import ContactRef, Message, Ticket
 from .rules.inbound_email import NotAnEmail, ParsedEmail, parse_email
 from .threads import add_message
@@ -96,7 +97,7 @@ def take_email(session: Session, principal: Principal, raw: bytes) -> Outcome:
         return Outcome("ignored", None, "this message was already taken")
     limit = settings["max_attachment_bytes"]
     ticket = _thread_of(session, parsed)
-    contact = session.scalars(select(ContactRef).where(ContactRef.email == parsed.sender)).first()
+    contact = match_sender(session, parsed.sender)
     if ticket is not None and ticket.status != "closed":
         from_customer = contact is not None and contact.customer_id == ticket.customer_id
         add_message(

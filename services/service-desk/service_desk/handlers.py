@@ -1,4 +1,5 @@
-"""Events the service desk reacts to: copies of who owns each customer and whose each order is."""
+"""Events the service desk reacts to: copies of who owns each customer, of its contacts
+(how senders are matched) and whose each order is; erasure of a customer's data."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from crm_shared.events import Event, parse_time
 
+from .contacts import erase_customer, remember_contact
 from .models import CustomerRef, OrderRef
 from .tickets import remember_owner
 
@@ -30,7 +32,7 @@ def on_customer_created(session: Session, event: Event) -> None:
     )
     # Arriving after a newer ownership event, it still carries the only copy of the name.
     ref = session.get(CustomerRef, customer_id)
-    if ref is not None and not ref.name and data.get("name"):
+    if ref is not None and not ref.erased and not ref.name and data.get("name"):
         ref.name = data["name"]
 
 
@@ -80,7 +82,34 @@ def on_order_created(session: Session, event: Event) -> None:
         )
 
 
+def on_contact_changed(session: Session, event: Event) -> None:
+    """A contact was added or changed (the whole current state): keep the newest."""
+    data = event.data
+    remember_contact(
+        session,
+        uuid.UUID(data["contact_id"]),
+        uuid.UUID(data["customer_id"]),
+        data.get("name"),
+        data.get("email"),
+        parse_time(data.get("updated_at") or data["created_at"]),
+    )
+
+
+def on_customer_erased(session: Session, event: Event) -> None:
+    """Anonymise the desk's copies of the customer and its listed contacts."""
+    data = event.data
+    erase_customer(
+        session,
+        uuid.UUID(data["customer_id"]),
+        [uuid.UUID(c) for c in data.get("contact_ids") or []],
+        parse_time(data["erased_at"]),
+    )
+
+
 HANDLERS = {
+    "contact.created": on_contact_changed,
+    "contact.updated": on_contact_changed,
+    "customer.erased": on_customer_erased,
     "customer.created": on_customer_created,
     "customer.claimed": on_customer_claimed,
     "customer.assigned": on_customer_assigned,

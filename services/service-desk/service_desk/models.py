@@ -32,6 +32,8 @@ class CustomerRef(Base):
     team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     as_of: Mapped[datetime] = mapped_column(UTCDateTime)
     calendar_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # customer.erased: the name stays gone whatever customer event arrives later.
+    erased: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Ticket(Base):
@@ -67,6 +69,9 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The SLA clocks folded up to the last status change or public message
+    # (rules.sla_figures) with the key they hold for; reading them is arithmetic.
+    sla_figures: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class StatusChange(Base):
@@ -240,6 +245,21 @@ class ContactRef(Base):
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     contact_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     name: Mapped[str | None] = mapped_column(String(200))
+
+
+class ContactCopy(Base):
+    """A customer's contact as the customers service last told it (``contact.created``
+    / ``contact.updated``): the state with the newest ``as_of`` wins; an erased one
+    stays erased. Inbound mail and support forms find their customer by its email."""
+
+    __tablename__ = "contact_copies"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # the contact's id
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), index=True)  # lower-case
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+    erased: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Article(Base):

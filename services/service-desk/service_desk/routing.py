@@ -17,6 +17,7 @@ from crm_shared.errors import Conflict, NotFound, ValidationFailed
 
 from .models import Assignment, Calendar, GroupAgent, RoutingRuleRow, SupportGroup, Ticket
 from .rules.routing import AgentLoad, RoutingRule, TicketFacts, choose_agent, choose_rule
+from .sla import refresh_figures
 from .tickets import get
 
 OPEN_STATUSES = ("new", "open", "pending")
@@ -217,6 +218,8 @@ def reassign(
         by=principal.id,
         now=utcnow(),
     )
+    # Another group may mean another calendar for the clocks.
+    refresh_figures(session, ticket)
     return ticket
 
 

@@ -4,19 +4,27 @@ from typing import Any
 
 from flask import Flask
 
-from crm_shared.config import DEFAULT_PORTS, Env, service_url
+from crm_shared.config import DEFAULT_PORTS, ConfigError, Env, service_url
+from crm_shared.public_url import public_base_url
 from crm_shared.service import Job, ServiceSpec
 
 from .models import metadata
 
 
+def _public_base(env: Env) -> str | None:
+    try:
+        return public_base_url(env.environ)
+    except ConfigError as exc:
+        env.problems.append(str(exc))
+        return None
+
+
 def _settings(env: Env) -> dict[str, Any]:
     return {
         "customers_url": service_url(env, "customers"),
-        # Links handed to customers (surveys) are built on the gateway's public URL.
-        "public_base_url": env.url(
-            "CRM_PUBLIC_BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https")
-        ),
+        # Links handed to customers (surveys, their ticket page) are built on the
+        # gateway's public URL (CRM_PUBLIC_BASE_URL, else the local gateway's port).
+        "public_base_url": _public_base(env),
         "reopen_days": env.int("CRM_SERVICE_DESK_REOPEN_DAYS", 7, min=0, max=365),
         "survey_days": env.int("CRM_SERVICE_DESK_SURVEY_DAYS", 14, min=1, max=365),
         "link_secret": env.str("CRM_SERVICE_DESK_LINK_SECRET", None),

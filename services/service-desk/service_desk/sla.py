@@ -6,6 +6,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm_shared import outbox
+from crm_shared.calendars.business_time import BusinessCalendar
 from crm_shared.config import Settings
 from crm_shared.db import Database, utcnow
 from crm_shared.directory import SqlDirectory
@@ -39,6 +41,7 @@ from .rules.sla_clocks import (
     needs_warning,
 )
 from .rules.sla_clocks import StatusChange as Change
+from .rules.sla_figures import clock_at, clock_figures, figures_from_json, figures_to_json
 from .rules.sla_policies import PolicyMatch, choose_policy
 
 log = logging.getLogger(__name__)
@@ -93,7 +96,10 @@ def list_policies(session: Session) -> list[Policy]:
 
 
 class SlaReader:
-    """Computes clocks for many tickets with a few queries (one per table)."""
+    """Computes clocks for many tickets: from each ticket's running figures when
+    they hold for its current targets and calendar (arithmetic only), else from
+    its history. Two small queries besides the tickets: the policies, and the
+    calendars (every one's last edit, the groups' and customers' choices)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -103,27 +109,50 @@ class SlaReader:
             for p in self.policies.values()
         ]
         self.calendars = CalendarCache(session)
-        self.group_calendars: dict[uuid.UUID, uuid.UUID | None] = {
-            group_id: calendar_id
-            for group_id, calendar_id in session.execute(
-                select(SupportGroup.id, SupportGroup.calendar_id)
-            )
-        }
+        # Tickets whose figures did not hold at the last clocks_for (the job refreshes them).
+        self.stale: list[Ticket] = []
 
     def policy_for(self, ticket: Ticket) -> Policy | None:
         """The first policy matching the ticket, or None."""
         chosen = choose_policy(self.matches, ticket.priority, ticket.tier, ticket.customer_id)
         return self.policies.get(chosen) if chosen else None
 
-    def clocks_for(
-        self, tickets: Sequence[Ticket], now: datetime
-    ) -> dict[uuid.UUID, tuple[Policy | None, list[Clock]]]:
-        """Each ticket's policy and clocks at ``now``."""
-        ids = [t.id for t in tickets]
+    def _setups(self, tickets: Sequence[Ticket]) -> dict[uuid.UUID, _Setup | None]:
+        """Each ticket's policy, targets, calendar and the key its figures must carry."""
+        self.calendars.load({t.customer_id for t in tickets})
+        setups: dict[uuid.UUID, _Setup | None] = {}
+        for ticket in tickets:
+            policy = self.policy_for(ticket)
+            if policy is None:
+                setups[ticket.id] = None
+                continue
+            # The customer's own calendar first, then the group's, then the policy's.
+            calendar_key, calendar = self.calendars.keyed(
+                self.calendars.of_customer.get(ticket.customer_id)
+                or (self.calendars.of_group.get(ticket.group_id) if ticket.group_id else None)
+                or policy.calendar_id
+            )
+            targets = Targets(
+                policy.first_response_minutes,
+                policy.next_response_minutes,
+                policy.resolution_minutes,
+            )
+            key = "|".join(
+                (
+                    f"{targets.first_response},{targets.next_response},{targets.resolution}",
+                    calendar_key,
+                    ticket.opened_at.isoformat(),
+                )
+            )
+            setups[ticket.id] = _Setup(policy, targets, calendar, key)
+        return setups
+
+    def _histories(
+        self, ids: list[uuid.UUID]
+    ) -> tuple[dict[uuid.UUID, list[Change]], dict[uuid.UUID, list[PublicMessage]]]:
         history: dict[uuid.UUID, list[Change]] = defaultdict(list)
         messages: dict[uuid.UUID, list[PublicMessage]] = defaultdict(list)
-        customer_calendars: dict[uuid.UUID, uuid.UUID | None] = {}
-        for chunk in _chunks(ids):
+        for chunk in _chunks(ids) if ids else []:
             for row in self.session.execute(
                 select(StatusChange.ticket_id, StatusChange.at, StatusChange.status).where(
                     StatusChange.ticket_id.in_(chunk)
@@ -138,38 +167,93 @@ class SlaReader:
                 messages[row.ticket_id].append(
                     PublicMessage(row.created_at, row.author_kind == "agent")
                 )
-        customers = {t.customer_id for t in tickets}
-        for chunk in _chunks(list(customers)):
-            for ref_id, calendar_id in self.session.execute(
-                select(CustomerRef.id, CustomerRef.calendar_id).where(CustomerRef.id.in_(chunk))
-            ):
-                customer_calendars[ref_id] = calendar_id
+        return history, messages
+
+    def clocks_for(
+        self, tickets: Sequence[Ticket], now: datetime
+    ) -> dict[uuid.UUID, tuple[Policy | None, list[Clock]]]:
+        """Each ticket's policy and clocks at ``now``."""
+        setups = self._setups(tickets)
         result: dict[uuid.UUID, tuple[Policy | None, list[Clock]]] = {}
+        stale = self.stale = []
         for ticket in tickets:
-            policy = self.policy_for(ticket)
-            if policy is None:
+            setup = setups[ticket.id]
+            if setup is None:
                 result[ticket.id] = (None, [])
-                continue
-            # The customer's own calendar first, then the group's, then the policy's.
-            calendar_id = (
-                customer_calendars.get(ticket.customer_id)
-                or (self.group_calendars.get(ticket.group_id) if ticket.group_id else None)
-                or policy.calendar_id
-            )
+            elif ticket.sla_figures and ticket.sla_figures.get("key") == setup.key:
+                result[ticket.id] = (
+                    setup.policy,
+                    [
+                        clock_at(f, setup.calendar, now)
+                        for f in figures_from_json(ticket.sla_figures["clocks"])
+                    ],
+                )
+            else:
+                stale.append(ticket)
+        # No figures, or a policy or calendar edited since: from the history.
+        history, messages = self._histories([t.id for t in stale])
+        for ticket in stale:
+            setup = setups[ticket.id]
+            assert setup is not None
             clocks = compute_clocks(
                 opened_at=ticket.opened_at,
                 history=history[ticket.id],
                 messages=messages[ticket.id],
-                targets=Targets(
-                    policy.first_response_minutes,
-                    policy.next_response_minutes,
-                    policy.resolution_minutes,
-                ),
-                calendar=self.calendars.get(calendar_id),
+                targets=setup.targets,
+                calendar=setup.calendar,
                 now=now,
             )
-            result[ticket.id] = (policy, clocks)
+            result[ticket.id] = (setup.policy, clocks)
         return result
+
+    def refresh(self, tickets: Sequence[Ticket]) -> int:
+        """Fold each ticket's history into its running figures (None without a
+        policy); returns how many changed. The caller commits."""
+        setups = self._setups(tickets)
+        history, messages = self._histories([t.id for t in tickets])
+        changed = 0
+        for ticket in tickets:
+            setup = setups[ticket.id]
+            figures = (
+                {
+                    "key": setup.key,
+                    "clocks": figures_to_json(
+                        clock_figures(
+                            opened_at=ticket.opened_at,
+                            history=history[ticket.id],
+                            messages=messages[ticket.id],
+                            targets=setup.targets,
+                            calendar=setup.calendar,
+                        )
+                    ),
+                }
+                if setup is not None
+                else None
+            )
+            if figures != ticket.sla_figures:
+                ticket.sla_figures = figures
+                changed += 1
+        return changed
+
+
+@dataclass(frozen=True)
+class _Setup:
+    policy: Policy
+    targets: Targets
+    calendar: BusinessCalendar
+    key: str
+
+
+def refresh_figures(session: Session, *tickets: Ticket) -> None:
+    """Keep the tickets' running SLA figures up to date after a status change or a
+    public message (written in the same transaction)."""
+    session.flush()
+    # Lock the rows before reading their history: a concurrent event on the same
+    # ticket then commits first and is seen here (or waits and folds ours in).
+    session.execute(
+        select(Ticket.id).where(Ticket.id.in_([t.id for t in tickets])).with_for_update()
+    ).all()
+    SlaReader(session).refresh(tickets)
 
 
 def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
@@ -236,6 +320,10 @@ def run_sla_job(db: Database, settings: Settings) -> int:
                     continue
                 assert policy is not None
                 published += _notify(session, by_id[ticket_id], policy, clock, kind, now)
+        # After a calendar or policy edit: fold the open tickets' figures afresh,
+        # so the lists read them with arithmetic again.
+        if reader.stale:
+            refresh_figures(session, *reader.stale)
         session.commit()
     return published
 

@@ -17,6 +17,7 @@ from crm_shared.db import Database, utcnow
 from crm_shared.errors import Conflict, NotFound, ValidationFailed
 from crm_shared.ratelimit import Limit, RateLimiter
 
+from .contacts import match_sender
 from .models import ContactRef, FormRequest, SupportForm
 from .threads import add_message
 from .tickets import check_customer_visible, open_ticket
@@ -103,7 +104,7 @@ def submit(db: Database, session: Session, key: str, payload: dict[str, Any], cl
         status="pending",
         created_at=utcnow(),
     )
-    contact = session.scalars(select(ContactRef).where(ContactRef.email == request.email)).first()
+    contact = match_sender(session, request.email)
     if contact is not None:
         request.ticket_id = _ticket_from(
             session, None, form, request, contact.customer_id, contact.contact_id

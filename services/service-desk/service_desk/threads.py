@@ -18,6 +18,7 @@ from crm_shared.db import utcnow
 from crm_shared.errors import Conflict, NotFound, ValidationFailed
 
 from .models import Message, Ticket
+from .sla import refresh_figures
 from .tickets import get, record_status
 
 ATTACHMENT_PURPOSE = "ticket-attachment"
@@ -97,6 +98,9 @@ def add_message(
             record_status(session, ticket, "open", now, author_id)
         elif author_kind == "customer" and ticket.status == "pending":
             record_status(session, ticket, "open", now, None, "the customer replied")
+        else:
+            # A public message moves the response clocks even without a status change.
+            refresh_figures(session, ticket)
     return message
 
 

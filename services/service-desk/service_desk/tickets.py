@@ -18,6 +18,7 @@ from crm_shared.pagination import SortKey, paginate
 
 from .models import CustomerRef, Follower, GroupAgent, Message, OrderRef, StatusChange, Ticket
 from .rules.ticket_status import TransitionRefused, check_transition
+from .sla import refresh_figures
 
 
 def visible(principal: Principal) -> Any:
@@ -73,14 +74,19 @@ def record_status(
     at: datetime,
     by: uuid.UUID | None,
     reason: str | None = None,
+    *,
+    refresh: bool = True,
 ) -> None:
-    """Move ``ticket`` to ``status`` and keep the move in its history."""
+    """Move ``ticket`` to ``status`` and keep the move in its history (and its
+    running SLA figures up to date, unless the caller refreshes them later)."""
     ticket.status = status
     session.add(
         StatusChange(
             id=uuid.uuid4(), ticket_id=ticket.id, status=status, at=at, by=by, reason=reason
         )
     )
+    if refresh:
+        refresh_figures(session, ticket)
 
 
 def open_ticket(
@@ -115,13 +121,15 @@ def open_ticket(
     )
     session.add(ticket)
     session.flush()
-    record_status(session, ticket, "new", now, ticket.opened_by)
+    record_status(session, ticket, "new", now, ticket.opened_by, refresh=False)
     ref = session.get(CustomerRef, ticket.customer_id)
     if ref is not None and ref.owner_id is not None:
         session.add(Follower(ticket_id=ticket.id, user_id=ref.owner_id))
     from .routing import route
 
     route(session, ticket, now)
+    # After routing: the group's calendar may be the one the clocks run on.
+    refresh_figures(session, ticket)
     outbox.publish(
         session,
         "ticket.opened",
@@ -273,6 +281,7 @@ def merge(
         )
     )
     target.tags = sorted(set(target.tags) | set(source.tags))
+    refresh_figures(session, target)
     source.merged_into_id = target.id
     change_status(session, principal, source.id, "closed", reason=f"merged into {target.id}")
     return target
@@ -323,5 +332,5 @@ def remember_owner(
     if as_of < ref.as_of:
         return
     ref.owner_id, ref.team_id, ref.as_of = owner_id, team_id, as_of
-    if name:
+    if name and not ref.erased:
         ref.name = name

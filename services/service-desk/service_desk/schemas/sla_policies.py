@@ -28,7 +28,9 @@ class PolicyInSchema(StrictSchema):
     first_response_minutes = _minutes()
     next_response_minutes = _minutes()
     resolution_minutes = _minutes()
-    warn_before_minutes = fields.Integer(load_default=30, validate=validate.Range(min=0))
+    warn_before_minutes = fields.Integer(
+        load_default=30, validate=validate.Range(min=0, max=60 * 24 * 365)
+    )
     calendar_id = fields.UUID(load_default=None, allow_none=True)
     escalate_to = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=10))
     active = fields.Boolean(load_default=True)

@@ -1,5 +1,6 @@
 """Service tests of inbound email and the customer's signed ticket page."""
 
+import time
 from email.message import EmailMessage
 
 from .helpers import customer_owned_by, move, reply
@@ -130,6 +131,9 @@ def test_the_ticket_page_limits_replies(svc, visible):
     ticket_id = post(svc, agent, mail()).json["ticket_id"]
     link = svc.client.get(f"/api/v1/tickets/{ticket_id}", headers=agent.headers).json
     token = link["customer_link"].rsplit("/", 1)[1]
+    # The allowance is per clock minute: start early in one, so all eleven land in it.
+    if time.time() % 60 > 30:
+        time.sleep(60.5 - time.time() % 60)
     codes = [
         svc.client.post(f"/api/v1/tickets/portal/{token}", json={"body": f"#{n}"}).status_code
         for n in range(11)

@@ -219,3 +219,96 @@ def test_a_breach_escalates_to_the_group_lead_then_their_manager(svc, visible):
     svc.run_job("sla-clocks")
     [breach] = svc.events("ticket.sla_breached")
     assert breach["data"]["escalate_to"] == [str(lead), str(boss)]
+
+
+def test_running_figures_are_kept_at_each_event_and_refolded_after_an_edit(svc, visible):
+    from service_desk.sla import SlaReader
+
+    admin, agent = svc.user("admin"), svc.user("service_agent")
+    calendar = svc.client.post(
+        "/api/v1/tickets/calendars",
+        json={"name": "24/7", "definition": {"timezone": "UTC", "week": WEEK}},
+        headers=admin.headers,
+    ).json
+    policy(svc, admin, calendar_id=calendar["id"])
+    ticket = open_ticket(svc, agent, customer_owned_by(svc, visible, svc.user()), priority="urgent")
+    reply(svc, agent, ticket["id"])
+    move(svc, agent, ticket["id"], "pending")
+    ticket_id = uuid.UUID(ticket["id"])
+
+    def read():
+        with svc.db.reading() as session:
+            row = session.get(Ticket, ticket_id)
+            reader = SlaReader(session)
+            now = datetime.now(UTC)
+            fast = reader.clocks_for([row], now)[ticket_id][1]
+            stale = [t.id for t in reader.stale]
+            row.sla_figures = None  # never committed: the same read from the history
+            slow = SlaReader(session).clocks_for([row], now)[ticket_id][1]
+            return fast, slow, stale
+
+    fast, slow, stale = read()
+    assert stale == [] and fast == slow
+    assert [(c.key, c.state) for c in fast] == [("first_response", "met"), ("resolution", "paused")]
+    # An edited calendar: the figures no longer hold, the history answers, the job refolds.
+    svc.client.put(
+        f"/api/v1/tickets/calendars/{calendar['id']}",
+        json={"name": "weekdays", "definition": {"timezone": "UTC", "week": {"mon": WEEK["mon"]}}},
+        headers=admin.headers,
+    )
+    fast, slow, stale = read()
+    assert stale == [ticket_id] and fast == slow
+    svc.run_job("sla-clocks")
+    fast, slow, stale = read()
+    assert stale == [] and fast == slow
+
+
+def test_the_customers_calendar_then_the_groups_then_the_policys(svc, visible):
+    admin, agent = svc.user("admin"), svc.user("service_agent")
+
+    def calendar(name, week):
+        made = svc.client.post(
+            "/api/v1/tickets/calendars",
+            json={"name": name, "definition": {"timezone": "UTC", "week": week}},
+            headers=admin.headers,
+        )
+        assert made.status_code == 201, made.json
+        return made.json["id"]
+
+    # Each calendar opens on one day only, so the due date says which one the clock used.
+    today = datetime.now(UTC).date()
+    days = [today + timedelta(days=n) for n in (1, 2, 3)]
+    names = [("mon", "tue", "wed", "thu", "fri", "sat", "sun")[d.weekday()] for d in days]
+    policy_cal, group_cal, customer_cal = (
+        calendar(f"day {n}", {name: WEEK[name]}) for n, name in enumerate(names, 1)
+    )
+    policy(svc, admin, calendar_id=policy_cal)
+    group = svc.client.post(
+        "/api/v1/tickets/groups",
+        json={"name": "华南", "calendar_id": group_cal},
+        headers=admin.headers,
+    ).json
+    rule = svc.client.post(
+        "/api/v1/tickets/routing-rules",
+        json={"group_id": group["id"], "priority": "urgent"},
+        headers=admin.headers,
+    )
+    assert rule.status_code == 201, rule.json
+    customer_id = customer_owned_by(svc, visible, svc.user())
+
+    def due_day(ticket_id):
+        shown = svc.client.get(f"/api/v1/tickets/{ticket_id}", headers=agent.headers).json
+        return datetime.fromisoformat(clocks(shown)["resolution"]["due_at"]).date()
+
+    ticket = open_ticket(svc, agent, customer_id, priority="urgent")
+    assert ticket["group_id"] == group["id"]
+    assert due_day(ticket["id"]) == days[1]  # the group's calendar, not the policy's
+    put = svc.client.put(
+        f"/api/v1/tickets/calendars/customers/{customer_id}",
+        json={"calendar_id": customer_cal},
+        headers=admin.headers,
+    )
+    assert put.status_code == 204
+    assert due_day(ticket["id"]) == days[2]  # the customer's own calendar
+    plain = open_ticket(svc, agent, customer_owned_by(svc, visible, svc.user()), priority="urgent")
+    assert due_day(plain["id"]) == days[1]
