@@ -3,47 +3,94 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm_shared.auth import Principal
+from crm_shared.auth import Principal, scope_clause
 from crm_shared.db import utcnow
 from crm_shared.errors import NotFound, ValidationFailed
 
 from . import pipelines
-from .deal_risk import seconds_in_stage
 from .forecasting import midnight, scoped
-from .models import Opportunity, StageHistory
-from .rules.funnel import conversions, median, win_rate
+from .models import FunnelReached, FunnelStay, Opportunity, StageHistory
+from .rules.funnel import conversions, median, median_of_counts, stay_hours, win_rate
+
+
+def _days(hours: float | None) -> float | None:
+    return None if hours is None else hours / 24
 
 
 def _money(totals: dict[str, Decimal]) -> list[dict[str, Any]]:
     return [{"currency": c, "amount": a} for c, a in sorted(totals.items())]
 
 
-def _medians(session: Session, where: list[Any]) -> dict[uuid.UUID, float]:
-    seconds = seconds_in_stage(session)
-    base = (
-        select(StageHistory.to_stage_id, seconds.label("s"))
+def _hour_counts(rows: Any) -> dict[uuid.UUID, dict[int, int]]:
+    found: dict[uuid.UUID, dict[int, int]] = {}
+    for stage, hours, n in rows:
+        per = found.setdefault(stage, {})
+        per[hours] = per.get(hours, 0) + int(n)
+    return found
+
+
+def _from_history(
+    session: Session, where: list[Any]
+) -> tuple[dict[uuid.UUID, int], dict[uuid.UUID, dict[int, int]]]:
+    """Stages reached and stay hours straight from the stage history (the rollup's reference)."""
+    reached = dict(
+        session.execute(
+            select(StageHistory.to_stage_id, func.count(func.distinct(StageHistory.opportunity_id)))
+            .join(Opportunity, Opportunity.id == StageHistory.opportunity_id)
+            .where(*where)
+            .group_by(StageHistory.to_stage_id)
+        ).all()
+    )
+    stays = session.execute(
+        select(StageHistory.to_stage_id, StageHistory.entered_at, StageHistory.left_at)
         .join(Opportunity, Opportunity.id == StageHistory.opportunity_id)
         .where(*where, StageHistory.left_at.is_not(None))
     )
-    if session.get_bind().dialect.name == "postgresql":
-        sub = base.subquery()
-        rows = session.execute(
-            select(sub.c.to_stage_id, func.percentile_cont(0.5).within_group(sub.c.s)).group_by(
-                sub.c.to_stage_id
-            )
+    return reached, _hour_counts(
+        (stage, stay_hours((left - entered).total_seconds()), 1)
+        for stage, entered, left in stays
+        if left is not None
+    )
+
+
+def _from_rollup(
+    session: Session, principal: Principal, args: dict[str, Any], start: date, to: date
+) -> tuple[dict[uuid.UUID, int], dict[uuid.UUID, dict[int, int]]]:
+    """Stages reached and stay hours from the per-day rollup: days x stages x owners rows."""
+    out = []
+    for table in (FunnelReached, FunnelStay):
+        where = [
+            table.pipeline_id == args["pipeline_id"],
+            table.day >= start,
+            table.day < to,
+            scope_clause(principal, table.owner_id, table.team_id),
+        ]
+        if args.get("owner_id"):
+            where.append(table.owner_id == args["owner_id"])
+        if args.get("team_id"):
+            where.append(table.team_id == args["team_id"])
+        out.append(where)
+    reached = {
+        stage: int(n)
+        for stage, n in session.execute(
+            select(FunnelReached.stage_id, func.sum(FunnelReached.deals))
+            .where(*out[0])
+            .group_by(FunnelReached.stage_id)
         )
-        return {stage: float(value) for stage, value in rows}
-    found: dict[uuid.UUID, list[float]] = {}
-    for stage, value in session.execute(base):
-        found.setdefault(stage, []).append(float(value))
-    return {stage: median(values) or 0.0 for stage, values in found.items()}
+    }
+    stays = session.execute(
+        select(FunnelStay.stage_id, FunnelStay.hours, func.sum(FunnelStay.stays))
+        .where(*out[1])
+        .group_by(FunnelStay.stage_id, FunnelStay.hours)
+    )
+    return reached, _hour_counts(stays)
 
 
 def _cohort(
@@ -93,8 +140,15 @@ def _sales_cycle(session: Session, where: list[Any]) -> float | None:
     return median([(c - o).total_seconds() / 86400 for o, c in rows if c is not None])
 
 
-def funnel(session: Session, principal: Principal, args: dict[str, Any]) -> dict[str, Any]:
-    """Deals created in [from, to) in one pipeline, in the caller's scope, stage by stage."""
+def funnel(
+    session: Session, principal: Principal, args: dict[str, Any], *, source: str = "rollup"
+) -> dict[str, Any]:
+    """Deals created in [from, to) in one pipeline, in the caller's scope, stage by stage.
+
+    What the stage history says (stages reached, time in stage) is read from
+    the per-day rollup; ``source="history"`` reads the history itself (the
+    reference the tests hold the rollup to).
+    """
     if args.get("pipeline_id"):
         try:
             pipeline = pipelines.get(session, principal, args["pipeline_id"])
@@ -111,15 +165,13 @@ def funnel(session: Session, principal: Principal, args: dict[str, Any]) -> dict
         Opportunity.created_at >= midnight(start),
         Opportunity.created_at < midnight(to),
     ]
-    reached = dict(
-        session.execute(
-            select(StageHistory.to_stage_id, func.count(func.distinct(StageHistory.opportunity_id)))
-            .join(Opportunity, Opportunity.id == StageHistory.opportunity_id)
-            .where(*where)
-            .group_by(StageHistory.to_stage_id)
-        ).all()
-    )
-    medians = _medians(session, where)
+    if source == "history":
+        reached, hours = _from_history(session, where)
+    else:
+        reached, hours = _from_rollup(
+            session, principal, {**args, "pipeline_id": pipeline.id}, start, to
+        )
+    medians = {stage: median_of_counts(counts) for stage, counts in hours.items()}
     stages = pipelines.stages_of(session, pipeline.id)
     in_stage: dict[uuid.UUID, int] = {}
     in_stage_amount: dict[uuid.UUID, dict[str, Decimal]] = {}
@@ -166,7 +218,7 @@ def funnel(session: Session, principal: Principal, args: dict[str, Any]) -> dict
                 "conversion_to_next": rates[index]
                 if index is not None and index < len(rates)
                 else None,
-                "median_days_in_stage": medians[stage.id] / 86400 if stage.id in medians else None,
+                "median_days_in_stage": _days(medians.get(stage.id)),
             }
         )
     total = sum(in_stage.values())

@@ -18,7 +18,7 @@ from crm_shared.config import Env
 from crm_shared.db import utcnow
 from crm_shared.events import Event, parse_time
 
-from . import deal_risk, deals
+from . import deal_risk, deals, funnel_rollup
 from .models import CustomerState, Opportunity
 
 
@@ -98,6 +98,7 @@ def _owner_changed(session: Session, data: dict[str, Any], at_key: str) -> None:
     for deal in _open_deals(session, customer_id):
         deal.owner_id = state.owner_id
         deal.team_id = state.team_id
+        funnel_rollup.mark(session, deal)  # the funnel counts a deal under its owner
         deal.updated_at = max(deal.updated_at, at)
 
 

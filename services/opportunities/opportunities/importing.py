@@ -23,7 +23,7 @@ from crm_shared.db import utcnow
 from crm_shared.imports import ImportRow, ImportSpec, JobInfo, RowOutcome
 from crm_shared.schemas import check_amount, currencies, format_amount
 
-from . import pipelines
+from . import funnel_rollup, pipelines
 from .models import CustomerState, Opportunity, Stage, StageHistory
 from .rules.imported_rows import parse_amount, parse_date, parse_probability, stage_name
 
@@ -195,6 +195,7 @@ class OpportunityImporter:
                 note=f"imported ({job.filename})"[:500],
             )
         )
+        funnel_rollup.mark(session, deal)
         # Customers' 360° view learns of the deal; imported closed deals are
         # history, so no deal.won goes out (orders must not ship them again).
         outbox.publish(

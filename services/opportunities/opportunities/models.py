@@ -179,6 +179,41 @@ class StageHistory(Base):
     note: Mapped[str | None] = mapped_column(String(500))
 
 
+class FunnelReached(Base):
+    """Rollup: of the deals one owner created on one day in a pipeline, how many reached a stage.
+
+    Kept per (pipeline, creation day, owner, team, stage) so the funnel reads
+    days x stages x owners rows instead of the whole stage history.
+    """
+
+    __tablename__ = "funnel_reached"
+    __table_args__ = (Index("ix_funnel_reached_pipeline_day", "pipeline_id", "day"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    pipeline_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    day: Mapped[date] = mapped_column(Date)
+    owner_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    stage_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    deals: Mapped[int] = mapped_column(Integer)
+
+
+class FunnelStay(Base):
+    """Rollup: finished stays in a stage of those deals, counted by whole hours they lasted."""
+
+    __tablename__ = "funnel_stays"
+    __table_args__ = (Index("ix_funnel_stays_pipeline_day", "pipeline_id", "day"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    pipeline_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    day: Mapped[date] = mapped_column(Date)
+    owner_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    stage_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    hours: Mapped[int] = mapped_column(Integer)
+    stays: Mapped[int] = mapped_column(Integer)
+
+
 class FieldHistory(Base):
     """A change of a deal's amount or expected close date: from, to, who, when."""
 
@@ -265,3 +300,8 @@ class CustomerState(Base):
     team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     owner_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # customers' computed tier (high_value, potential, at_risk, churned): a deal risk reason.
+    tier: Mapped[str | None] = mapped_column(String(20))
+    tier_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by customer.erased: a late customer.created must not bring the name back.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -15,7 +15,7 @@ from crm_shared.db import utcnow
 from crm_shared.errors import Conflict, Forbidden, ValidationFailed
 from crm_shared.schemas import format_amount
 
-from . import deal_risk, deals, pipelines
+from . import deal_risk, deals, funnel_rollup, pipelines
 from .models import FieldHistory, Opportunity, Stage, StageHistory
 from .rules.lines import plain
 from .rules.stages import DealFacts, close_conflict, missing_requirements
@@ -49,6 +49,7 @@ def record_entry(
             note=note,
         )
     )
+    funnel_rollup.mark(session, deal)
 
 
 def _facts(session: Session, deal: Opportunity) -> DealFacts:

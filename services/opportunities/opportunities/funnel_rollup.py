@@ -1,0 +1,157 @@
+"""The funnel's per-day rollup of the stage history, kept current in the same transaction.
+
+Every change that can alter a deal's stage history or the owner/team it is
+counted under marks the deal's (pipeline, creation day) with :func:`mark`.
+Just before the transaction commits, each marked day is recomputed from the
+history of the deals created that day (a few hundred rows) and replaces its
+rollup rows. On PostgreSQL a transaction advisory lock per day serialises
+two transactions recomputing the same day; the later one reads the earlier
+one's committed rows (READ COMMITTED takes a new snapshot per statement),
+so the last writer always writes the full truth.
+
+:func:`rebuild` recomputes every day (the ``rebuild-funnel`` job runs it
+daily as a safety net, and after bulk loads); the migration backfills it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import delete, event, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from crm_shared.db import Database
+
+from .models import FunnelReached, FunnelStay, Opportunity, StageHistory
+from .rules.funnel import stay_hours
+
+_PENDING = "opportunities.funnel_days"
+Day = tuple[uuid.UUID, date]
+
+
+def cohort_day(created_at: datetime) -> date:
+    """The UTC day a deal was created on: the funnel's cohorts are by creation day."""
+    if created_at.tzinfo is None:
+        created_at = created_at.replace(tzinfo=UTC)
+    return created_at.astimezone(UTC).date()
+
+
+def mark(session: Session, deal: Opportunity) -> None:
+    """Recompute the rollup of ``deal``'s creation day before this transaction commits."""
+    session.info.setdefault(_PENDING, set()).add((deal.pipeline_id, cohort_day(deal.created_at)))
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def _lock_key(pipeline_id: uuid.UUID, day: date) -> int:
+    digest = hashlib.blake2b(f"funnel:{pipeline_id}:{day}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def compute(
+    session: Session, pipeline_id: uuid.UUID | None, start: date, end: date
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rollup rows (reached, stays) of the deals created in [start, end), from their history."""
+    where = [Opportunity.created_at >= _midnight(start), Opportunity.created_at < _midnight(end)]
+    if pipeline_id is not None:
+        where.append(Opportunity.pipeline_id == pipeline_id)
+    rows = session.execute(
+        select(
+            Opportunity.pipeline_id,
+            Opportunity.created_at,
+            Opportunity.owner_id,
+            Opportunity.team_id,
+            StageHistory.opportunity_id,
+            StageHistory.to_stage_id,
+            StageHistory.entered_at,
+            StageHistory.left_at,
+        )
+        .join(StageHistory, StageHistory.opportunity_id == Opportunity.id)
+        .where(*where)
+    )
+    reached: dict[tuple[Any, ...], set[uuid.UUID]] = {}
+    stays: dict[tuple[Any, ...], int] = {}
+    for pipeline, created, owner, team, deal_id, stage, entered, left in rows:
+        key = (pipeline, cohort_day(created), owner, team, stage)
+        reached.setdefault(key, set()).add(deal_id)
+        if left is not None:
+            slot = (*key, stay_hours((left - entered).total_seconds()))
+            stays[slot] = stays.get(slot, 0) + 1
+    names = ("pipeline_id", "day", "owner_id", "team_id", "stage_id")
+    return (
+        [
+            {"id": uuid.uuid4(), **dict(zip(names, key, strict=True)), "deals": len(ids)}
+            for key, ids in reached.items()
+        ],
+        [
+            {
+                "id": uuid.uuid4(),
+                **dict(zip(names, key[:5], strict=True)),
+                "hours": key[5],
+                "stays": n,
+            }
+            for key, n in stays.items()
+        ],
+    )
+
+
+def _write(session: Session, reached: list[dict[str, Any]], stays: list[dict[str, Any]]) -> None:
+    if reached:
+        session.execute(insert(FunnelReached), reached)
+    if stays:
+        session.execute(insert(FunnelStay), stays)
+
+
+def refresh_days(session: Session, days: Iterable[Day]) -> None:
+    """Replace the rollup rows of each (pipeline, day) with ones computed from the history."""
+    session.flush()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for pipeline_id, day in sorted(set(days), key=lambda d: (str(d[0]), d[1])):
+        if postgres:  # sorted order: two transactions never wait on each other in a cycle
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(pipeline_id, day)}
+            )
+        for table in (FunnelReached, FunnelStay):
+            session.execute(delete(table).where(table.pipeline_id == pipeline_id, table.day == day))
+        _write(session, *compute(session, pipeline_id, day, day + timedelta(days=1)))
+
+
+@event.listens_for(Session, "before_commit")
+def _apply_pending(session: Session) -> None:
+    days = session.info.pop(_PENDING, None)
+    if days:
+        refresh_days(session, days)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def rebuild(db: Database, _settings: Any = None) -> int:
+    """The job: recompute the whole rollup from the stage history; the rows written."""
+    with db.transaction() as session:
+        first = session.scalar(select(func.min(Opportunity.created_at)))
+        last = session.scalar(select(func.max(Opportunity.created_at)))
+        if session.get_bind().dialect.name == "postgresql":
+            # One rebuild at a time, and none beside a day being recomputed by a move.
+            session.execute(text("LOCK TABLE funnel_reached, funnel_stays IN EXCLUSIVE MODE"))
+        session.execute(delete(FunnelReached))
+        session.execute(delete(FunnelStay))
+        if first is None or last is None:
+            return 0
+        written = 0
+        day, end = cohort_day(first), cohort_day(last) + timedelta(days=1)
+        while day < end:  # a month at a time keeps memory bounded
+            upto = min(end, day + timedelta(days=31))
+            reached, stays = compute(session, None, day, upto)
+            _write(session, reached, stays)
+            written += len(reached) + len(stays)
+            day = upto
+        return written
