@@ -164,17 +164,8 @@ def _closing_stage(session: Session, deal: Opportunity, kind: str) -> Stage:
     return stage
 
 
-def win(session: Session, principal: Principal, opportunity_id: uuid.UUID) -> dict[str, Any]:
-    """Mark the deal won and publish ``deal.won`` with its lines (orders act on it)."""
-    deal = deals.get(session, principal, opportunity_id, lock=True)
-    problem = close_conflict(deal.status)
-    if problem:
-        raise Conflict(problem, current_stage=deal.status)
-    now = utcnow()
-    _enter(session, deal, _closing_stage(session, deal, "won"), principal.id, now)
-    deal.status = "won"
-    deal.closed_at = now
-    deal.risk_level, deal.risk_reasons = "low", []
+def publish_won(session: Session, deal: Opportunity, now: datetime) -> None:
+    """Publish ``deal.won`` with the deal's lines (orders turn it into an order)."""
     lines = [
         {
             "product_id": line.product_id,
@@ -207,6 +198,20 @@ def win(session: Session, principal: Principal, opportunity_id: uuid.UUID) -> di
         },
         subject=deal.id,
     )
+
+
+def win(session: Session, principal: Principal, opportunity_id: uuid.UUID) -> dict[str, Any]:
+    """Mark the deal won and publish ``deal.won`` with its lines (orders act on it)."""
+    deal = deals.get(session, principal, opportunity_id, lock=True)
+    problem = close_conflict(deal.status)
+    if problem:
+        raise Conflict(problem, current_stage=deal.status)
+    now = utcnow()
+    _enter(session, deal, _closing_stage(session, deal, "won"), principal.id, now)
+    deal.status = "won"
+    deal.closed_at = now
+    deal.risk_level, deal.risk_reasons = "low", []
+    publish_won(session, deal, now)
     return deals.present(session, deal)
 
 

@@ -149,6 +149,11 @@ def process_job(
                             if outcome.field:
                                 entry["field"] = outcome.field
                             errors.append(entry)
+                        elif outcome.warning and len(errors) < MAX_ERRORS:
+                            entry = {"line": outcome.line, "reason": outcome.warning}
+                            if outcome.field:
+                                entry["field"] = outcome.field
+                            errors.append({**entry, "warning": True})
                     now = utcnow()
                     session.execute(
                         update(import_jobs)

@@ -43,13 +43,19 @@ class ImportRow:
 
 @dataclass(frozen=True)
 class RowOutcome:
-    """What became of a row: ``imported``, ``duplicate`` or ``failed`` (with why)."""
+    """What became of a row: ``imported``, ``duplicate`` or ``failed`` (with why).
+
+    ``warning`` is for a row imported with something the user should know
+    (a value not understood and replaced); it is listed with the errors,
+    marked ``warning: true``.
+    """
 
     line: int
     result: str
     reason: str | None = None
     field: str | None = None
     record_id: str | None = None
+    warning: str | None = None
 
 
 @dataclass(frozen=True)

@@ -61,11 +61,12 @@ def read_upload(field_name: str = "file") -> tuple[str, bytes, dict[str, str]]:
 
 
 class ImportErrorSchema(StrictSchema):
-    """One refused row."""
+    """One refused row, or (``warning: true``) a row imported with a warning."""
 
     line = ma_fields.Integer(required=True)
     field = ma_fields.String()
     reason = ma_fields.String(required=True)
+    warning = ma_fields.Boolean(metadata={"description": "the row was imported; take note"})
 
 
 class ImportJobSchema(StrictSchema):
@@ -85,7 +86,8 @@ class ImportJobSchema(StrictSchema):
     failed = ma_fields.Integer(required=True)
     errors = ma_fields.List(ma_fields.Nested(ImportErrorSchema), required=True)
     errors_truncated = ma_fields.Function(
-        lambda job: job["failed"] > len(job.get("errors") or []),
+        lambda job: job["failed"]
+        > len([e for e in job.get("errors") or [] if not e.get("warning")]),
         metadata={"type": "boolean"},
     )
     failure = ma_fields.String(allow_none=True)
