@@ -7,39 +7,41 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from crm_shared.auth import Principal, scope_clause
+from crm_shared.auth import Principal, Scope
 from crm_shared.db import utcnow
 from crm_shared.errors import NotFound, ValidationFailed
 
 from . import pipelines
 from .forecasting import midnight, scoped
 from .models import FunnelReached, FunnelStay, Opportunity, StageHistory
-from .rules.funnel import conversions, median, median_of_counts, stay_hours, win_rate
-
-
-def _days(hours: float | None) -> float | None:
-    return None if hours is None else hours / 24
+from .rules.funnel import conversions, median, median_of_counts, stay_days, win_rate
 
 
 def _money(totals: dict[str, Decimal]) -> list[dict[str, Any]]:
     return [{"currency": c, "amount": a} for c, a in sorted(totals.items())]
 
 
-def _hour_counts(rows: Any) -> dict[uuid.UUID, dict[int, int]]:
-    found: dict[uuid.UUID, dict[int, int]] = {}
-    for stage, hours, n in rows:
-        per = found.setdefault(stage, {})
-        per[hours] = per.get(hours, 0) + int(n)
-    return found
+Counts = tuple[dict[uuid.UUID, int], dict[uuid.UUID, dict[int, int]]]
 
 
-def _from_history(
-    session: Session, where: list[Any]
-) -> tuple[dict[uuid.UUID, int], dict[uuid.UUID, dict[int, int]]]:
-    """Stages reached and stay hours straight from the stage history (the rollup's reference)."""
+def _add_counts(total: Counts, part: Counts) -> Counts:
+    """Sum two (reached, stay-days histogram) answers over disjoint sets of deals."""
+    reached = dict(total[0])
+    for stage, n in part[0].items():
+        reached[stage] = reached.get(stage, 0) + n
+    days = {stage: dict(counts) for stage, counts in total[1].items()}
+    for stage, counts in part[1].items():
+        per = days.setdefault(stage, {})
+        for value, n in counts.items():
+            per[value] = per.get(value, 0) + n
+    return reached, days
+
+
+def _from_history(session: Session, where: list[Any]) -> Counts:
+    """Stages reached and stay days straight from the stage history (the rollup's reference)."""
     reached = dict(
         session.execute(
             select(StageHistory.to_stage_id, func.count(func.distinct(StageHistory.opportunity_id)))
@@ -48,49 +50,87 @@ def _from_history(
             .group_by(StageHistory.to_stage_id)
         ).all()
     )
-    stays = session.execute(
+    days: dict[uuid.UUID, dict[int, int]] = {}
+    for stage, entered, left in session.execute(
         select(StageHistory.to_stage_id, StageHistory.entered_at, StageHistory.left_at)
         .join(Opportunity, Opportunity.id == StageHistory.opportunity_id)
         .where(*where, StageHistory.left_at.is_not(None))
-    )
-    return reached, _hour_counts(
-        (stage, stay_hours((left - entered).total_seconds()), 1)
-        for stage, entered, left in stays
-        if left is not None
-    )
+    ):
+        if left is not None:
+            value = stay_days((left - entered).total_seconds())
+            per = days.setdefault(stage, {})
+            per[value] = per.get(value, 0) + 1
+    return reached, days
 
 
 def _from_rollup(
-    session: Session, principal: Principal, args: dict[str, Any], start: date, to: date
-) -> tuple[dict[uuid.UUID, int], dict[uuid.UUID, dict[int, int]]]:
-    """Stages reached and stay hours from the per-day rollup: days x stages x owners rows."""
-    out = []
+    session: Session, pipeline_id: uuid.UUID, start: date, to: date, team: Any
+) -> Counts:
+    """Stages reached and stay days from the per-day rollup (``team``: ALL for every deal)."""
+    found = []
     for table in (FunnelReached, FunnelStay):
-        where = [
-            table.pipeline_id == args["pipeline_id"],
-            table.day >= start,
-            table.day < to,
-            scope_clause(principal, table.owner_id, table.team_id),
-        ]
-        if args.get("owner_id"):
-            where.append(table.owner_id == args["owner_id"])
-        if args.get("team_id"):
-            where.append(table.team_id == args["team_id"])
-        out.append(where)
+        where = [table.pipeline_id == pipeline_id, table.day >= start, table.day < to]
+        if team is ALL:
+            where.append(table.grain == "all")
+        else:
+            where += [
+                table.grain == "team",
+                table.team_id.is_(None) if team is None else table.team_id == team,
+            ]
+        found.append(where)
     reached = {
         stage: int(n)
         for stage, n in session.execute(
             select(FunnelReached.stage_id, func.sum(FunnelReached.deals))
-            .where(*out[0])
+            .where(*found[0])
             .group_by(FunnelReached.stage_id)
         )
     }
-    stays = session.execute(
-        select(FunnelStay.stage_id, FunnelStay.hours, func.sum(FunnelStay.stays))
-        .where(*out[1])
-        .group_by(FunnelStay.stage_id, FunnelStay.hours)
-    )
-    return reached, _hour_counts(stays)
+    days: dict[uuid.UUID, dict[int, int]] = {}
+    for stage, value, n in session.execute(
+        select(FunnelStay.stage_id, FunnelStay.days, func.sum(FunnelStay.stays))
+        .where(*found[1])
+        .group_by(FunnelStay.stage_id, FunnelStay.days)
+    ):
+        days.setdefault(stage, {})[value] = int(n)
+    return reached, days
+
+
+ALL = object()
+
+
+def _stage_counts(
+    session: Session,
+    principal: Principal,
+    args: dict[str, Any],
+    where: list[Any],
+    start: date,
+    to: date,
+) -> Counts:
+    """Reached and stay days of the cohort, from the rollup wherever the scope allows.
+
+    The rollup has a company grain and a team grain. A rep's own deals, or
+    one owner's, are few: they are read from the history. A manager sees the
+    team (rollup) plus their own deals outside it (history, usually none).
+    """
+    pipeline_id = args["pipeline_id"]
+    team_filter = args.get("team_id")
+    if args.get("owner_id") or principal.scope is Scope.OWN:
+        return _from_history(session, where)
+    if principal.scope is Scope.ALL:
+        return _from_rollup(session, pipeline_id, start, to, team_filter or ALL)
+    own_team = principal.team_id
+    if team_filter and team_filter != own_team:
+        return _from_history(session, where)  # only the manager's own deals in that team
+    mine_elsewhere = [
+        *where,
+        Opportunity.owner_id == principal.id,
+        or_(Opportunity.team_id.is_(None), Opportunity.team_id != own_team),
+    ]
+    team_part = _from_rollup(session, pipeline_id, start, to, own_team)
+    if team_filter:
+        return team_part
+    return _add_counts(team_part, _from_history(session, mine_elsewhere))
 
 
 def _cohort(
@@ -166,12 +206,12 @@ def funnel(
         Opportunity.created_at < midnight(to),
     ]
     if source == "history":
-        reached, hours = _from_history(session, where)
+        reached, days = _from_history(session, where)
     else:
-        reached, hours = _from_rollup(
-            session, principal, {**args, "pipeline_id": pipeline.id}, start, to
+        reached, days = _stage_counts(
+            session, principal, {**args, "pipeline_id": pipeline.id}, where, start, to
         )
-    medians = {stage: median_of_counts(counts) for stage, counts in hours.items()}
+    medians = {stage: median_of_counts(counts) for stage, counts in days.items()}
     stages = pipelines.stages_of(session, pipeline.id)
     in_stage: dict[uuid.UUID, int] = {}
     in_stage_amount: dict[uuid.UUID, dict[str, Decimal]] = {}
@@ -218,7 +258,7 @@ def funnel(
                 "conversion_to_next": rates[index]
                 if index is not None and index < len(rates)
                 else None,
-                "median_days_in_stage": _days(medians.get(stage.id)),
+                "median_days_in_stage": medians.get(stage.id),
             }
         )
     total = sum(in_stage.values())

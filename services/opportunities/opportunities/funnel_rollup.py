@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from crm_shared.db import Database
 
 from .models import FunnelReached, FunnelStay, Opportunity, StageHistory
-from .rules.funnel import stay_hours
+from .rules.funnel import stay_days
 
 _PENDING = "opportunities.funnel_days"
 Day = tuple[uuid.UUID, date]
@@ -65,7 +65,6 @@ def compute(
         select(
             Opportunity.pipeline_id,
             Opportunity.created_at,
-            Opportunity.owner_id,
             Opportunity.team_id,
             StageHistory.opportunity_id,
             StageHistory.to_stage_id,
@@ -77,13 +76,14 @@ def compute(
     )
     reached: dict[tuple[Any, ...], set[uuid.UUID]] = {}
     stays: dict[tuple[Any, ...], int] = {}
-    for pipeline, created, owner, team, deal_id, stage, entered, left in rows:
-        key = (pipeline, cohort_day(created), owner, team, stage)
-        reached.setdefault(key, set()).add(deal_id)
-        if left is not None:
-            slot = (*key, stay_hours((left - entered).total_seconds()))
-            stays[slot] = stays.get(slot, 0) + 1
-    names = ("pipeline_id", "day", "owner_id", "team_id", "stage_id")
+    for pipeline, created, team, deal_id, stage, entered, left in rows:
+        day = cohort_day(created)
+        for key in ((pipeline, "all", day, None, stage), (pipeline, "team", day, team, stage)):
+            reached.setdefault(key, set()).add(deal_id)
+            if left is not None:
+                slot = (*key, stay_days((left - entered).total_seconds()))
+                stays[slot] = stays.get(slot, 0) + 1
+    names = ("pipeline_id", "grain", "day", "team_id", "stage_id")
     return (
         [
             {"id": uuid.uuid4(), **dict(zip(names, key, strict=True)), "deals": len(ids)}
@@ -93,7 +93,7 @@ def compute(
             {
                 "id": uuid.uuid4(),
                 **dict(zip(names, key[:5], strict=True)),
-                "hours": key[5],
+                "days": key[5],
                 "stays": n,
             }
             for key, n in stays.items()
@@ -138,21 +138,32 @@ def _drop_pending(session: Session) -> None:
 # million history rows stays in the database instead of crossing into Python.
 _REBUILD_SQL = (
     """
-    INSERT INTO funnel_reached (id, pipeline_id, day, owner_id, team_id, stage_id, deals)
-    SELECT gen_random_uuid(), o.pipeline_id, (o.created_at AT TIME ZONE 'UTC')::date,
-           o.owner_id, o.team_id, h.to_stage_id, count(DISTINCT h.opportunity_id)
+    INSERT INTO funnel_reached (id, pipeline_id, grain, day, team_id, stage_id, deals)
+    SELECT gen_random_uuid(), o.pipeline_id,
+           CASE WHEN grouping(o.team_id) = 1 THEN 'all' ELSE 'team' END,
+           (o.created_at AT TIME ZONE 'UTC')::date, o.team_id, h.to_stage_id,
+           count(DISTINCT h.opportunity_id)
     FROM opportunities o JOIN stage_history h ON h.opportunity_id = o.id
-    GROUP BY 2, 3, 4, 5, 6
+    GROUP BY GROUPING SETS (
+        (o.pipeline_id, (o.created_at AT TIME ZONE 'UTC')::date, h.to_stage_id),
+        (o.pipeline_id, (o.created_at AT TIME ZONE 'UTC')::date, o.team_id, h.to_stage_id)
+    )
     """,
     """
-    INSERT INTO funnel_stays (id, pipeline_id, day, owner_id, team_id, stage_id, hours, stays)
-    SELECT gen_random_uuid(), o.pipeline_id, (o.created_at AT TIME ZONE 'UTC')::date,
-           o.owner_id, o.team_id, h.to_stage_id,
-           greatest(0, floor(extract(epoch FROM h.left_at - h.entered_at) / 3600))::int,
-           count(*)
-    FROM opportunities o JOIN stage_history h ON h.opportunity_id = o.id
-    WHERE h.left_at IS NOT NULL
-    GROUP BY 2, 3, 4, 5, 6, 7
+    INSERT INTO funnel_stays (id, pipeline_id, grain, day, team_id, stage_id, days, stays)
+    SELECT gen_random_uuid(), pipeline_id,
+           CASE WHEN grouping(team_id) = 1 THEN 'all' ELSE 'team' END,
+           day, team_id, stage_id, days, count(*)
+    FROM (
+        SELECT o.pipeline_id, (o.created_at AT TIME ZONE 'UTC')::date AS day, o.team_id,
+               h.to_stage_id AS stage_id,
+               greatest(0, floor(extract(epoch FROM h.left_at - h.entered_at) / 86400))::int
+                   AS days
+        FROM opportunities o JOIN stage_history h ON h.opportunity_id = o.id
+        WHERE h.left_at IS NOT NULL
+    ) AS s
+    GROUP BY GROUPING SETS ((pipeline_id, day, stage_id, days),
+                            (pipeline_id, day, team_id, stage_id, days))
     """,
 )
 

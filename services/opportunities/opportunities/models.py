@@ -180,37 +180,38 @@ class StageHistory(Base):
 
 
 class FunnelReached(Base):
-    """Rollup: of the deals one owner created on one day in a pipeline, how many reached a stage.
+    """Rollup: of the deals created on one day in a pipeline, how many reached a stage.
 
-    Kept per (pipeline, creation day, owner, team, stage) so the funnel reads
-    days x stages x owners rows instead of the whole stage history.
+    Two grains: ``all`` rows (team_id null) count every deal of the day,
+    ``team`` rows the deals of one team (team_id null: deals of no team), so
+    the company's funnel reads days x stages rows and a team's the same.
     """
 
     __tablename__ = "funnel_reached"
-    __table_args__ = (Index("ix_funnel_reached_pipeline_day", "pipeline_id", "day"),)
+    __table_args__ = (Index("ix_funnel_reached_pipeline_grain_day", "pipeline_id", "grain", "day"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     pipeline_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    grain: Mapped[str] = mapped_column(String(4))  # all | team
     day: Mapped[date] = mapped_column(Date)
-    owner_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     stage_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     deals: Mapped[int] = mapped_column(Integer)
 
 
 class FunnelStay(Base):
-    """Rollup: finished stays in a stage of those deals, counted by whole hours they lasted."""
+    """Rollup: finished stays in a stage of those deals, counted by whole days they lasted."""
 
     __tablename__ = "funnel_stays"
-    __table_args__ = (Index("ix_funnel_stays_pipeline_day", "pipeline_id", "day"),)
+    __table_args__ = (Index("ix_funnel_stays_pipeline_grain_day", "pipeline_id", "grain", "day"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     pipeline_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    grain: Mapped[str] = mapped_column(String(4))  # all | team
     day: Mapped[date] = mapped_column(Date)
-    owner_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     stage_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    hours: Mapped[int] = mapped_column(Integer)
+    days: Mapped[int] = mapped_column(Integer)
     stays: Mapped[int] = mapped_column(Integer)
 
 

@@ -30,9 +30,9 @@ def win_rate(won: int, lost: int) -> float | None:
     return won / (won + lost) if won + lost else None
 
 
-def stay_hours(seconds: float) -> int:
-    """Whole hours a finished stay lasted (the funnel's medians are to the hour)."""
-    return max(0, int(seconds // 3600))
+def stay_days(seconds: float) -> int:
+    """Whole days a finished stay lasted (the funnel's medians count whole days)."""
+    return max(0, int(seconds // 86400))
 
 
 def median_of_counts(counts: Mapping[int, int]) -> float | None:

@@ -36,12 +36,17 @@ def test_the_rollup_follows_moves_made_through_the_api(svc, customers):
         json={"stage_id": by_name["needs_analysis"]["id"]},
         headers=rep.headers,
     )
-    funnel_now = svc.client.get("/api/v1/opportunities/analytics/funnel", headers=rep.headers).json
+    manager = svc.user("manager", team_id=rep.team_id)  # a team's funnel reads the rollup
+    funnel_now = svc.client.get(
+        "/api/v1/opportunities/analytics/funnel", headers=manager.headers
+    ).json
     rows = {s["name"]: s for s in funnel_now["stages"]}
     assert rows["qualification"]["reached"] == rows["needs_analysis"]["reached"] == 1
     assert rows["qualification"]["median_days_in_stage"] == 0.0
     assert rows["needs_analysis"]["median_days_in_stage"] is None  # still there
-    principal = Principal(id=rep.id, username="r", roles=frozenset({"rep"}), team_id=rep.team_id)
+    principal = Principal(
+        id=manager.id, username="m", roles=frozenset({"manager"}), team_id=rep.team_id
+    )
     with svc.db.transaction() as session:
         assert funnel(session, principal, {}) == funnel(session, principal, {}, source="history")
 
@@ -53,8 +58,9 @@ def test_rebuild_restores_a_rollup_gone_wrong(svc, customers):
 
     with svc.db.transaction() as session:
         session.query(FunnelReached).delete()
-    before = svc.client.get("/api/v1/opportunities/analytics/funnel", headers=rep.headers).json
+    admin = svc.user("admin")  # the company's funnel reads the rollup
+    before = svc.client.get("/api/v1/opportunities/analytics/funnel", headers=admin.headers).json
     assert before["stages"][0]["reached"] == 0
     assert svc.run_job("rebuild-funnel") > 0
-    after = svc.client.get("/api/v1/opportunities/analytics/funnel", headers=rep.headers).json
+    after = svc.client.get("/api/v1/opportunities/analytics/funnel", headers=admin.headers).json
     assert after["stages"][0]["reached"] == 1

@@ -34,7 +34,6 @@ def _backfill() -> None:
         "opportunities",
         sa.column("id", sa.Uuid()),
         sa.column("pipeline_id", sa.Uuid()),
-        sa.column("owner_id", sa.Uuid()),
         sa.column("team_id", sa.Uuid()),
         sa.column("created_at", crm_shared.db.UTCDateTime()),
     )
@@ -45,18 +44,19 @@ def _backfill() -> None:
         sa.column("entered_at", crm_shared.db.UTCDateTime()),
         sa.column("left_at", crm_shared.db.UTCDateTime()),
     )
-    columns = ("pipeline_id", "day", "owner_id", "team_id", "stage_id")
+    columns = ("pipeline_id", "grain", "day", "team_id", "stage_id")
+    kinds = {"grain": sa.String(), "day": sa.Date()}
     reached_table = sa.table(
         "funnel_reached",
         sa.column("id", sa.Uuid()),
-        *(sa.column(c, sa.Date() if c == "day" else sa.Uuid()) for c in columns),
+        *(sa.column(c, kinds.get(c, sa.Uuid())) for c in columns),
         sa.column("deals", sa.Integer()),
     )
     stays_table = sa.table(
         "funnel_stays",
         sa.column("id", sa.Uuid()),
-        *(sa.column(c, sa.Date() if c == "day" else sa.Uuid()) for c in columns),
-        sa.column("hours", sa.Integer()),
+        *(sa.column(c, kinds.get(c, sa.Uuid())) for c in columns),
+        sa.column("days", sa.Integer()),
         sa.column("stays", sa.Integer()),
     )
     reached: dict[tuple, set] = {}
@@ -65,7 +65,6 @@ def _backfill() -> None:
         sa.select(
             opportunities.c.pipeline_id,
             opportunities.c.created_at,
-            opportunities.c.owner_id,
             opportunities.c.team_id,
             history.c.opportunity_id,
             history.c.to_stage_id,
@@ -73,19 +72,20 @@ def _backfill() -> None:
             history.c.left_at,
         ).join(history, history.c.opportunity_id == opportunities.c.id)
     )
-    for pipeline, created, owner, team, deal_id, stage, entered, left in rows:
-        key = (pipeline, _day(created), owner, team, stage)
-        reached.setdefault(key, set()).add(deal_id)
-        if left is not None:
-            hours = max(0, int((left - entered).total_seconds() // 3600))
-            stays[(*key, hours)] = stays.get((*key, hours), 0) + 1
+    for pipeline, created, team, deal_id, stage, entered, left in rows:
+        day = _day(created)
+        for key in ((pipeline, "all", day, None, stage), (pipeline, "team", day, team, stage)):
+            reached.setdefault(key, set()).add(deal_id)
+            if left is not None:
+                days = max(0, int((left - entered).total_seconds() // 86400))
+                stays[(*key, days)] = stays.get((*key, days), 0) + 1
     batch = [
         {"id": uuid.uuid4(), **dict(zip(columns, k)), "deals": len(v)} for k, v in reached.items()
     ]
     for i in range(0, len(batch), 5000):
         bind.execute(sa.insert(reached_table), batch[i : i + 5000])
     batch = [
-        {"id": uuid.uuid4(), **dict(zip(columns, k[:5])), "hours": k[5], "stays": n}
+        {"id": uuid.uuid4(), **dict(zip(columns, k[:5])), "days": k[5], "stays": n}
         for k, n in stays.items()
     ]
     for i in range(0, len(batch), 5000):
@@ -97,29 +97,33 @@ def upgrade() -> None:
         "funnel_reached",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("pipeline_id", sa.Uuid(), nullable=False),
+        sa.Column("grain", sa.String(length=4), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("owner_id", sa.Uuid(), nullable=False),
         sa.Column("team_id", sa.Uuid(), nullable=True),
         sa.Column("stage_id", sa.Uuid(), nullable=False),
         sa.Column("deals", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_funnel_reached")),
     )
     with op.batch_alter_table("funnel_reached", schema=None) as batch_op:
-        batch_op.create_index("ix_funnel_reached_pipeline_day", ["pipeline_id", "day"], unique=False)
+        batch_op.create_index(
+            "ix_funnel_reached_pipeline_grain_day", ["pipeline_id", "grain", "day"], unique=False
+        )
     op.create_table(
         "funnel_stays",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("pipeline_id", sa.Uuid(), nullable=False),
+        sa.Column("grain", sa.String(length=4), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("owner_id", sa.Uuid(), nullable=False),
         sa.Column("team_id", sa.Uuid(), nullable=True),
         sa.Column("stage_id", sa.Uuid(), nullable=False),
-        sa.Column("hours", sa.Integer(), nullable=False),
+        sa.Column("days", sa.Integer(), nullable=False),
         sa.Column("stays", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_funnel_stays")),
     )
     with op.batch_alter_table("funnel_stays", schema=None) as batch_op:
-        batch_op.create_index("ix_funnel_stays_pipeline_day", ["pipeline_id", "day"], unique=False)
+        batch_op.create_index(
+            "ix_funnel_stays_pipeline_grain_day", ["pipeline_id", "grain", "day"], unique=False
+        )
     with op.batch_alter_table("customer_states", schema=None) as batch_op:
         batch_op.add_column(sa.Column("tier", sa.String(length=20), nullable=True))
         batch_op.add_column(
@@ -137,8 +141,8 @@ def downgrade() -> None:
         batch_op.drop_column("tier_changed_at")
         batch_op.drop_column("tier")
     with op.batch_alter_table("funnel_stays", schema=None) as batch_op:
-        batch_op.drop_index("ix_funnel_stays_pipeline_day")
+        batch_op.drop_index("ix_funnel_stays_pipeline_grain_day")
     op.drop_table("funnel_stays")
     with op.batch_alter_table("funnel_reached", schema=None) as batch_op:
-        batch_op.drop_index("ix_funnel_reached_pipeline_day")
+        batch_op.drop_index("ix_funnel_reached_pipeline_grain_day")
     op.drop_table("funnel_reached")
