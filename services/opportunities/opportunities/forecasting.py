@@ -51,6 +51,21 @@ def scoped(principal: Principal, args: dict[str, Any]) -> list[Any]:
     return where
 
 
+def _won_sums(session: Session, where: list[Any]) -> list[tuple[Any, ...]]:
+    """Won amounts summed per (owner, team, currency); exactly, in Python, in embedded mode."""
+    keys: list[Any] = [Opportunity.owner_id, Opportunity.team_id, Opportunity.currency]
+    if session.get_bind().dialect.name == "postgresql":
+        rows: Any = session.execute(
+            select(*keys, func.sum(Opportunity.amount)).where(*where).group_by(*keys)
+        )
+        return [(o, t, c, Decimal(a)) for o, t, c, a in rows]
+    found: dict[tuple[Any, ...], Decimal] = {}
+    plain: Any = session.execute(select(*keys, Opportunity.amount).where(*where))
+    for *key, amount in plain:
+        found[tuple(key)] = found.get(tuple(key), Decimal(0)) + amount
+    return [(*key, amount) for key, amount in found.items()]
+
+
 def _open_groups(session: Session, where: list[Any]) -> list[tuple[Any, ...]]:
     """Open deals summed per (owner, team, currency, stage, close date, category override).
 
@@ -89,15 +104,14 @@ def forecast(
     start, end = bounds(args["period"])
     today = today or utcnow().date()
     where = scoped(principal, args)
-    won_rows = session.execute(
-        select(
-            Opportunity.owner_id, Opportunity.team_id, Opportunity.currency, Opportunity.amount
-        ).where(
+    won_rows = _won_sums(
+        session,
+        [
             *where,
             Opportunity.status == "won",
             Opportunity.closed_at >= midnight(start),
             Opportunity.closed_at < midnight(end),
-        )
+        ],
     )
     open_rows = _open_groups(
         session,
