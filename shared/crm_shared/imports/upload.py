@@ -86,8 +86,9 @@ class ImportJobSchema(StrictSchema):
     failed = ma_fields.Integer(required=True)
     errors = ma_fields.List(ma_fields.Nested(ImportErrorSchema), required=True)
     errors_truncated = ma_fields.Function(
-        lambda job: job["failed"]
-        > len([e for e in job.get("errors") or [] if not e.get("warning")]),
+        lambda job: (
+            job["failed"] > len([e for e in job.get("errors") or [] if not e.get("warning")])
+        ),
         metadata={"type": "boolean"},
     )
     failure = ma_fields.String(allow_none=True)
