@@ -73,7 +73,6 @@ docs: install
 
 bench: install
 	$(BIN)/python bench/run.py
-	$(BIN)/python bench/service_desk.py
 
 constraints: install
 	$(BIN)/pip freeze --exclude-editable | grep -v '^#' > constraints.txt.new

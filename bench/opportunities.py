@@ -1,18 +1,20 @@
-"""Forecast and funnel latency over 100,000 deals and ~1,000,000 history rows on PostgreSQL.
+"""Forecast and funnel latency over 100,000 deals and 1,000,000 stage-history rows on PostgreSQL.
 
 Seeds a throwaway database (``crm_shared.db.ensure_database`` /
 ``drop_database``) with synthetic history from ``opportunities.seeding``
-(COPY, in chunks), runs the calibration job, then times through the
-service's real Flask app (token check, schemas, scope, SQL):
+(COPY, in chunks), runs the calibration and funnel-rollup jobs, then times
+through the service's real Flask app (token check, schemas, scope, SQL):
 
 - ``GET /api/v1/opportunities/forecast?period=<this quarter>`` as an admin
   and as a team manager;
-- ``GET /api/v1/opportunities/analytics/funnel`` over 90 days and a year;
+- ``GET /api/v1/opportunities/analytics/funnel`` over 90 days and a year
+  (company, team, and a rep's own);
 
 each beside the bare floor ``SELECT count(*)`` over the same tables,
 measured in the same run. Prints p50/p99 and the backtest figures of the
-seeded data (the ones quoted in docs/opportunities.md). Timings are printed,
-never asserted.
+seeded data (the ones quoted in docs/opportunities.md), and writes them to
+``bench/results/opportunities-<time>.json``. Timings are printed, never
+asserted. ``make bench`` runs it after the leads figures (``bench/run.py``).
 
 Environment: CRM_BENCH_DATABASE_URL (a PostgreSQL server URL), BENCH_DEALS
 (default 100000), BENCH_ITER (requests per measurement, default 60).
@@ -42,7 +44,7 @@ from crm_shared.db import drop_database  # noqa: E402
 from crm_shared.migrations import upgrade  # noqa: E402
 from crm_shared.testing import TokenFactory  # noqa: E402
 from crm_shared.web import create_service_app  # noqa: E402
-from opportunities import calibration  # noqa: E402
+from opportunities import calibration, funnel_rollup  # noqa: E402
 from opportunities.models import FieldHistory, Opportunity, Stage, StageHistory  # noqa: E402
 from opportunities.rules.periods import period_of  # noqa: E402
 from opportunities.seeding import generate, reps  # noqa: E402
@@ -94,7 +96,7 @@ def seed(url: str) -> tuple[list[Any], int, int]:
                 min(CHUNK, DEALS - first),
                 now - timedelta(days=730),
                 now,
-                bounces=4,
+                bounces=8,  # back and forth between stages: ~10.5 history rows a deal
             )
             driver = raw.driver_connection
             _copy(driver, Opportunity.__table__, deals)
@@ -111,12 +113,12 @@ def seed(url: str) -> tuple[list[Any], int, int]:
     return team, history, fields
 
 
-def timed(fn: Any) -> tuple[float, float]:
-    """p50 and p99 in milliseconds of ``ITER`` calls (after 3 warm-ups)."""
+def timed(fn: Any, iterations: int = ITER) -> tuple[float, float]:
+    """p50 and p99 in milliseconds of ``iterations`` calls (after 3 warm-ups)."""
     for _ in range(3):
         fn()
     samples = []
-    for _ in range(ITER):
+    for _ in range(iterations):
         start = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - start) * 1000)
@@ -152,9 +154,17 @@ def main() -> None:
         started = time.perf_counter()
         calibration.refresh(db)
         print(f"calibration job: {time.perf_counter() - started:.1f} s")
+        started = time.perf_counter()
+        rollup_rows = funnel_rollup.rebuild(db)
+        rebuild_seconds = time.perf_counter() - started
+        print(f"funnel rollup rebuilt: {rollup_rows:,} rows in {rebuild_seconds:.1f} s")
+        with db.engine.begin() as conn:
+            conn.execute(text("ANALYZE funnel_reached"))
+            conn.execute(text("ANALYZE funnel_stays"))
         client = app.test_client()
         admin = tokens.headers(roles=["admin"])
         manager = tokens.headers(roles=["manager"], team_id=str(team[0].team_id))
+        rep = tokens.headers(user_id=team[0].id, roles=["rep"], team_id=str(team[0].team_id))
         period = period_of(datetime.now(UTC).date(), quarterly=True)
         year_ago = (datetime.now(UTC).date() - timedelta(days=365)).isoformat()
 
@@ -198,11 +208,31 @@ def main() -> None:
                 "funnel, last 90 days, manager",
                 get("/api/v1/opportunities/analytics/funnel", manager),
             ),
+            (
+                "funnel, last 365 days, rep (own)",
+                get(f"/api/v1/opportunities/analytics/funnel?from={year_ago}", rep),
+            ),
         ]
-        print(f"{'measurement':45} {'p50 ms':>8} {'p99 ms':>8}   (n={ITER})")
+        print(
+            f"{DEALS:,} deals, {history:,} stage-history rows, {rollup_rows:,} rollup rows; "
+            f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        )
+        print(f"{'measurement':48} {'p50 ms':>8} {'p99 ms':>8}   (n={ITER})")
+        results: dict[str, Any] = {
+            "deals": DEALS,
+            "stage_history_rows": history,
+            "field_history_rows": fields,
+            "rollup_rows": rollup_rows,
+            "rollup_rebuild_seconds": round(rebuild_seconds, 1),
+            "cores": os.cpu_count(),
+            "load": os.getloadavg()[0],
+            "iterations": ITER,
+            "timings_ms": {},
+        }
         for label, fn in rows:
             p50, p99 = timed(fn)
-            print(f"{label:45} {p50:8.1f} {p99:8.1f}")
+            print(f"{label:48} {p50:8.1f} {p99:8.1f}")
+            results["timings_ms"][label] = {"p50": round(p50, 1), "p99": round(p99, 1)}
         started = time.perf_counter()
         backtest = client.get(
             f"/api/v1/opportunities/forecast/backtest?period={period}&periods=4&currency=CNY",
@@ -234,6 +264,12 @@ def main() -> None:
                 if b["count"]
             ]
             print(f"  reliability {method}: " + "; ".join(cells))
+        results["backtest"] = {"periods": backtest["periods"], "summary": backtest["summary"]}
+        out = Path(__file__).resolve().parent / "results"
+        out.mkdir(exist_ok=True)
+        target = out / f"opportunities-{int(time.time())}.json"
+        target.write_text(json.dumps(results, indent=2, default=str))
+        print(f"figures in {target}")
         db.dispose()
     finally:
         drop_database(url)

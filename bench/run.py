@@ -597,5 +597,29 @@ def qualification_latency(leads, session, auth, namespace, n=30):
     return (delays[len(delays) // 2], delays[min(len(delays) - 1, int(0.99 * len(delays)))])
 
 
+# Benches of single services, each seeding its own throwaway database and
+# writing bench/results/<name>-<time>.json; run after the leads figures.
+# Each beside its own plain-query reference; run after the intake figures.
+SERVICE_BENCHES = (
+    "opportunities.py",
+    "orders.py",
+    "service_desk.py",
+    "compensation_bench.py",
+    "notifications_bench.py",
+    "consumer.py",
+    "signin.py",
+)
+
+
+def service_benches() -> int:
+    """Run each service bench in its own process; the worst exit code."""
+    worst = 0
+    for script in SERVICE_BENCHES:
+        print(f"\n== bench/{script}", flush=True)
+        done = subprocess.run([PYTHON, str(ROOT / "bench" / script)], cwd=ROOT, check=False)
+        worst = max(worst, done.returncode)
+    return worst
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(max(main(), service_benches()))

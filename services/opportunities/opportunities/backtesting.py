@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -22,7 +22,7 @@ from . import calibration
 from .forecasting import bounds, midnight, scoped
 from .models import FieldHistory, Opportunity, Stage, StageHistory
 from .rules.calibration import chance_within_period
-from .rules.forecast import weighted
+from .rules.forecast import CENT, weighted
 from .rules.periods import previous_periods
 from .rules.reliability import brier_score, relative_error, reliability_table
 
@@ -147,6 +147,8 @@ def backtest(session: Session, principal: Principal, args: dict[str, Any]) -> di
                 ),
                 Decimal(0),
             )
+            for method in ("stage_weighted", "calibrated"):  # exact sums, rounded once
+                figures[method] = figures[method].quantize(CENT, ROUND_HALF_EVEN)
             errors = {m: relative_error(figures[m], actual) for m in METHODS}
             for method, error in errors.items():
                 if error is not None:

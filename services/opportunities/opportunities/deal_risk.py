@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from crm_shared.db import Database, utcnow
 
-from .models import Opportunity, OpportunityContact, Stage, StageHistory
+from .models import CustomerState, Opportunity, OpportunityContact, Stage, StageHistory
 from .rules.funnel import median
 from .rules.risk import RiskFacts, assess
 
@@ -81,6 +81,13 @@ def refresh(session: Session, deals: list[Opportunity], now: datetime) -> None:
             )
         )
     )
+    tiers = dict(
+        session.execute(
+            select(CustomerState.customer_id, CustomerState.tier).where(
+                CustomerState.customer_id.in_({d.customer_id for d in open_deals})
+            )
+        ).all()
+    )
     for deal in open_deals:
         stage = stages.get(deal.stage_id)
         level, reasons = assess(
@@ -95,6 +102,7 @@ def refresh(session: Session, deals: list[Opportunity], now: datetime) -> None:
                 peak_amount=deal.peak_amount,
                 has_decision_maker=deal.id in with_dm,
                 stage_probability=deal.probability,
+                customer_tier=tiers.get(deal.customer_id),
             ),
             now,
         )

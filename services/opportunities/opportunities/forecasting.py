@@ -6,12 +6,13 @@ of them.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from crm_shared.auth import ADMIN, MANAGER, Principal, scope_clause
@@ -50,6 +51,48 @@ def scoped(principal: Principal, args: dict[str, Any]) -> list[Any]:
     return where
 
 
+def _won_sums(session: Session, where: list[Any]) -> list[tuple[Any, ...]]:
+    """Won amounts summed per (owner, team, currency); exactly, in Python, in embedded mode."""
+    keys: list[Any] = [Opportunity.owner_id, Opportunity.team_id, Opportunity.currency]
+    if session.get_bind().dialect.name == "postgresql":
+        rows: Any = session.execute(
+            select(*keys, func.sum(Opportunity.amount)).where(*where).group_by(*keys)
+        )
+        return [(o, t, c, Decimal(a)) for o, t, c, a in rows]
+    found: dict[tuple[Any, ...], Decimal] = {}
+    plain: Any = session.execute(select(*keys, Opportunity.amount).where(*where))
+    for *key, amount in plain:
+        found[tuple(key)] = found.get(tuple(key), Decimal(0)) + amount
+    return [(*key, amount) for key, amount in found.items()]
+
+
+def _open_groups(session: Session, where: list[Any]) -> list[tuple[Any, ...]]:
+    """Open deals summed per (owner, team, currency, stage, close date, category override).
+
+    The forecast is linear in the amount, so deals alike in everything else
+    are summed in SQL and priced once. Embedded mode keeps money as text:
+    there they are summed here, exactly.
+    """
+    keys: list[Any] = [
+        Opportunity.owner_id,
+        Opportunity.team_id,
+        Opportunity.currency,
+        Opportunity.stage_id,
+        Opportunity.expected_close_date,
+        Opportunity.forecast_category_override,
+    ]
+    if session.get_bind().dialect.name == "postgresql":
+        rows: Any = session.execute(
+            select(*keys, func.sum(Opportunity.amount)).where(*where).group_by(*keys)
+        )
+        return [(o, t, c, Decimal(a), s, d, f) for o, t, c, s, d, f, a in rows]
+    found: dict[tuple[Any, ...], Decimal] = {}
+    plain: Any = session.execute(select(*keys, Opportunity.amount).where(*where))
+    for *key, amount in plain:
+        found[tuple(key)] = found.get(tuple(key), Decimal(0)) + amount
+    return [(o, t, c, a, s, d, f) for (o, t, c, s, d, f), a in found.items()]
+
+
 def _rows(figures: dict[str, dict[str, Decimal]]) -> list[dict[str, Any]]:
     return [{"currency": currency, **values} for currency, values in sorted(figures.items())]
 
@@ -61,30 +104,22 @@ def forecast(
     start, end = bounds(args["period"])
     today = today or utcnow().date()
     where = scoped(principal, args)
-    won_rows = session.execute(
-        select(
-            Opportunity.owner_id, Opportunity.team_id, Opportunity.currency, Opportunity.amount
-        ).where(
+    won_rows = _won_sums(
+        session,
+        [
             *where,
             Opportunity.status == "won",
             Opportunity.closed_at >= midnight(start),
             Opportunity.closed_at < midnight(end),
-        )
+        ],
     )
-    open_rows = session.execute(
-        select(
-            Opportunity.owner_id,
-            Opportunity.team_id,
-            Opportunity.currency,
-            Opportunity.amount,
-            Opportunity.stage_id,
-            Opportunity.expected_close_date,
-            Opportunity.forecast_category_override,
-        ).where(
+    open_rows = _open_groups(
+        session,
+        [
             *where,
             Opportunity.status == "open",
             and_(Opportunity.expected_close_date >= start, Opportunity.expected_close_date < end),
-        )
+        ],
     )
     stages = {s.id: s for s in session.scalars(select(Stage))}
     counts = calibration.stored_counts(session)
@@ -96,17 +131,27 @@ def forecast(
         teams[owner] = team
     deals: dict[uuid.UUID, list[OpenDeal]] = {}
     as_of = max(start, today)
+
+    # Deals of one rep, stage and close date share their probabilities: work them out once.
+    @functools.cache
+    def calibrated(
+        owner: uuid.UUID, team: uuid.UUID | None, stage_id: uuid.UUID, close: date | None
+    ) -> float:
+        stage = stages[stage_id]
+        chance = chance_within_period(close, as_of, end, counts.slip(owner, team))
+        return counts.win_rate(owner, team, stage_id, stage.probability) * chance
+
     for owner, team, currency, amount, stage_id, close, override in open_rows:
         stage = stages[stage_id]
         teams.setdefault(owner, team)
-        chance = chance_within_period(close, as_of, end, counts.slip(owner, team))
+        # One OpenDeal per group of deals alike: the figures are linear in the amount.
         deals.setdefault(owner, []).append(
             OpenDeal(
                 amount=amount,
                 currency=currency,
                 category=override or stage.forecast_category,
                 stage_probability=stage.probability,
-                calibrated=counts.win_rate(owner, team, stage_id, stage.probability) * chance,
+                calibrated=calibrated(owner, team, stage_id, close),
             )
         )
     owners = []

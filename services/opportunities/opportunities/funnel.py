@@ -3,47 +3,168 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from crm_shared.auth import Principal
+from crm_shared.auth import Principal, Scope
 from crm_shared.db import utcnow
 from crm_shared.errors import NotFound, ValidationFailed
 
 from . import pipelines
-from .deal_risk import seconds_in_stage
 from .forecasting import midnight, scoped
-from .models import Opportunity, StageHistory
-from .rules.funnel import conversions, median, win_rate
+from .models import FunnelReached, FunnelStay, Opportunity, StageHistory
+from .rules.funnel import conversions, median, median_of_counts, stay_days, win_rate
 
 
 def _money(totals: dict[str, Decimal]) -> list[dict[str, Any]]:
     return [{"currency": c, "amount": a} for c, a in sorted(totals.items())]
 
 
-def _medians(session: Session, where: list[Any]) -> dict[uuid.UUID, float]:
-    seconds = seconds_in_stage(session)
-    base = (
-        select(StageHistory.to_stage_id, seconds.label("s"))
-        .join(Opportunity, Opportunity.id == StageHistory.opportunity_id)
-        .where(*where, StageHistory.left_at.is_not(None))
-    )
+Counts = tuple[dict[uuid.UUID, int], dict[uuid.UUID, dict[int, int]]]
+
+
+def _add_counts(total: Counts, part: Counts) -> Counts:
+    """Sum two (reached, stay-days histogram) answers over disjoint sets of deals."""
+    reached = dict(total[0])
+    for stage, n in part[0].items():
+        reached[stage] = reached.get(stage, 0) + n
+    days = {stage: dict(counts) for stage, counts in total[1].items()}
+    for stage, counts in part[1].items():
+        per = days.setdefault(stage, {})
+        for value, n in counts.items():
+            per[value] = per.get(value, 0) + n
+    return reached, days
+
+
+def _from_history(session: Session, where: list[Any]) -> Counts:
+    """Stages reached and stay days straight from the stage history (the rollup's reference).
+
+    The cohort's ids first, then their history by the opportunity_id index:
+    a join lets the planner hash the whole history for a rep's few deals.
+    """
+    ids = list(session.scalars(select(Opportunity.id).where(*where)))
+    reached_by: dict[uuid.UUID, set[uuid.UUID]] = {}
+    days: dict[uuid.UUID, dict[int, int]] = {}
     if session.get_bind().dialect.name == "postgresql":
-        sub = base.subquery()
-        rows = session.execute(
-            select(sub.c.to_stage_id, func.percentile_cont(0.5).within_group(sub.c.s)).group_by(
-                sub.c.to_stage_id
+        return _history_in_sql(session, ids)
+    for first in range(0, len(ids), 2000):
+        for deal_id, stage, entered, left in session.execute(
+            select(
+                StageHistory.opportunity_id,
+                StageHistory.to_stage_id,
+                StageHistory.entered_at,
+                StageHistory.left_at,
+            ).where(StageHistory.opportunity_id.in_(ids[first : first + 2000]))
+        ):
+            reached_by.setdefault(stage, set()).add(deal_id)
+            if left is not None:
+                value = stay_days((left - entered).total_seconds())
+                per = days.setdefault(stage, {})
+                per[value] = per.get(value, 0) + 1
+    return {stage: len(deals) for stage, deals in reached_by.items()}, days
+
+
+def _history_in_sql(session: Session, ids: list[uuid.UUID]) -> Counts:
+    """The same counts, aggregated by PostgreSQL (whole days as :func:`stay_days` floors them)."""
+    total: Counts = ({}, {})
+    whole_days = func.greatest(
+        0, func.floor(func.extract("epoch", StageHistory.left_at - StageHistory.entered_at) / 86400)
+    )
+    for first in range(0, len(ids), 2000):  # chunks hold different deals: their counts add up
+        chunk = StageHistory.opportunity_id.in_(ids[first : first + 2000])
+        reached = {
+            stage: int(n)
+            for stage, n in session.execute(
+                select(
+                    StageHistory.to_stage_id, func.count(func.distinct(StageHistory.opportunity_id))
+                )
+                .where(chunk)
+                .group_by(StageHistory.to_stage_id)
             )
+        }
+        days: dict[uuid.UUID, dict[int, int]] = {}
+        for stage, value, n in session.execute(
+            select(StageHistory.to_stage_id, whole_days, func.count())
+            .where(chunk, StageHistory.left_at.is_not(None))
+            .group_by(StageHistory.to_stage_id, whole_days)
+        ):
+            days.setdefault(stage, {})[int(value)] = int(n)
+        total = _add_counts(total, (reached, days))
+    return total
+
+
+def _from_rollup(
+    session: Session, pipeline_id: uuid.UUID, start: date, to: date, team: Any
+) -> Counts:
+    """Stages reached and stay days from the per-day rollup (``team``: ALL for every deal)."""
+    found = []
+    for table in (FunnelReached, FunnelStay):
+        where = [table.pipeline_id == pipeline_id, table.day >= start, table.day < to]
+        if team is ALL:
+            where.append(table.grain == "all")
+        else:
+            where += [
+                table.grain == "team",
+                table.team_id.is_(None) if team is None else table.team_id == team,
+            ]
+        found.append(where)
+    reached = {
+        stage: int(n)
+        for stage, n in session.execute(
+            select(FunnelReached.stage_id, func.sum(FunnelReached.deals))
+            .where(*found[0])
+            .group_by(FunnelReached.stage_id)
         )
-        return {stage: float(value) for stage, value in rows}
-    found: dict[uuid.UUID, list[float]] = {}
-    for stage, value in session.execute(base):
-        found.setdefault(stage, []).append(float(value))
-    return {stage: median(values) or 0.0 for stage, values in found.items()}
+    }
+    days: dict[uuid.UUID, dict[int, int]] = {}
+    for stage, value, n in session.execute(
+        select(FunnelStay.stage_id, FunnelStay.days, func.sum(FunnelStay.stays))
+        .where(*found[1])
+        .group_by(FunnelStay.stage_id, FunnelStay.days)
+    ):
+        days.setdefault(stage, {})[value] = int(n)
+    return reached, days
+
+
+ALL = object()
+
+
+def _stage_counts(
+    session: Session,
+    principal: Principal,
+    args: dict[str, Any],
+    where: list[Any],
+    start: date,
+    to: date,
+) -> Counts:
+    """Reached and stay days of the cohort, from the rollup wherever the scope allows.
+
+    The rollup has a company grain and a team grain. A rep's own deals, or
+    one owner's, are few: they are read from the history. A manager sees the
+    team (rollup) plus their own deals outside it (history, usually none).
+    """
+    pipeline_id = args["pipeline_id"]
+    team_filter = args.get("team_id")
+    if args.get("owner_id") or principal.scope is Scope.OWN:
+        return _from_history(session, where)
+    if principal.scope is Scope.ALL:
+        return _from_rollup(session, pipeline_id, start, to, team_filter or ALL)
+    own_team = principal.team_id
+    if team_filter and team_filter != own_team:
+        return _from_history(session, where)  # only the manager's own deals in that team
+    mine_elsewhere = [
+        *where,
+        Opportunity.owner_id == principal.id,
+        or_(Opportunity.team_id.is_(None), Opportunity.team_id != own_team),
+    ]
+    team_part = _from_rollup(session, pipeline_id, start, to, own_team)
+    if team_filter:
+        return team_part
+    return _add_counts(team_part, _from_history(session, mine_elsewhere))
 
 
 def _cohort(
@@ -93,8 +214,15 @@ def _sales_cycle(session: Session, where: list[Any]) -> float | None:
     return median([(c - o).total_seconds() / 86400 for o, c in rows if c is not None])
 
 
-def funnel(session: Session, principal: Principal, args: dict[str, Any]) -> dict[str, Any]:
-    """Deals created in [from, to) in one pipeline, in the caller's scope, stage by stage."""
+def funnel(
+    session: Session, principal: Principal, args: dict[str, Any], *, source: str = "rollup"
+) -> dict[str, Any]:
+    """Deals created in [from, to) in one pipeline, in the caller's scope, stage by stage.
+
+    What the stage history says (stages reached, time in stage) is read from
+    the per-day rollup; ``source="history"`` reads the history itself (the
+    reference the tests hold the rollup to).
+    """
     if args.get("pipeline_id"):
         try:
             pipeline = pipelines.get(session, principal, args["pipeline_id"])
@@ -111,15 +239,13 @@ def funnel(session: Session, principal: Principal, args: dict[str, Any]) -> dict
         Opportunity.created_at >= midnight(start),
         Opportunity.created_at < midnight(to),
     ]
-    reached = dict(
-        session.execute(
-            select(StageHistory.to_stage_id, func.count(func.distinct(StageHistory.opportunity_id)))
-            .join(Opportunity, Opportunity.id == StageHistory.opportunity_id)
-            .where(*where)
-            .group_by(StageHistory.to_stage_id)
-        ).all()
-    )
-    medians = _medians(session, where)
+    if source == "history":
+        reached, days = _from_history(session, where)
+    else:
+        reached, days = _stage_counts(
+            session, principal, {**args, "pipeline_id": pipeline.id}, where, start, to
+        )
+    medians = {stage: median_of_counts(counts) for stage, counts in days.items()}
     stages = pipelines.stages_of(session, pipeline.id)
     in_stage: dict[uuid.UUID, int] = {}
     in_stage_amount: dict[uuid.UUID, dict[str, Decimal]] = {}
@@ -166,7 +292,7 @@ def funnel(session: Session, principal: Principal, args: dict[str, Any]) -> dict
                 "conversion_to_next": rates[index]
                 if index is not None and index < len(rates)
                 else None,
-                "median_days_in_stage": medians[stage.id] / 86400 if stage.id in medians else None,
+                "median_days_in_stage": medians.get(stage.id),
             }
         )
     total = sum(in_stage.values())

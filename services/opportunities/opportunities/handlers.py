@@ -11,15 +11,15 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from crm_shared.config import Env
 from crm_shared.db import utcnow
 from crm_shared.events import Event, parse_time
 
-from . import deal_risk, deals
-from .models import CustomerState, Opportunity
+from . import deal_risk, deals, funnel_rollup
+from .models import CustomerState, Opportunity, OpportunityContact
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -98,6 +98,7 @@ def _owner_changed(session: Session, data: dict[str, Any], at_key: str) -> None:
     for deal in _open_deals(session, customer_id):
         deal.owner_id = state.owner_id
         deal.team_id = state.team_id
+        funnel_rollup.mark(session, deal)  # the funnel counts a deal under its owner
         deal.updated_at = max(deal.updated_at, at)
 
 
@@ -136,11 +137,62 @@ def on_customer_created(session: Session, event: Event) -> None:
     if state is None:
         state = CustomerState(customer_id=customer_id)
         session.add(state)
-    state.name_key = data["name"].strip().lower()[:200]
+    if state.erased_at is None:  # erased before this arrived: the name stays gone
+        state.name_key = data["name"].strip().lower()[:200]
     state.lead_id = _uuid(data.get("lead_id"))
     if state.owner_changed_at is None:  # a later assignment that arrived first wins
         state.owner_id = uuid.UUID(data["owner_id"])
         state.team_id = _uuid(data.get("team_id"))
+
+
+def on_customer_tier_changed(session: Session, event: Event) -> None:
+    """customers' tier for a customer: at risk or churned is a risk reason on its open deals.
+
+    The newest change wins; an older one arriving late changes nothing.
+    """
+    data = event.data
+    customer_id = uuid.UUID(data["customer_id"])
+    at = parse_time(data["changed_at"])
+    state = session.get(CustomerState, customer_id)
+    if state is None:
+        state = CustomerState(customer_id=customer_id)
+        session.add(state)
+    if state.tier_changed_at is not None and state.tier_changed_at >= at:
+        return
+    state.tier, state.tier_changed_at = data["tier"], at
+    session.flush()
+    deal_risk.refresh(session, _open_deals(session, customer_id), utcnow())
+
+
+ERASED_NAME = "(erased)"
+
+
+def on_customer_erased(session: Session, event: Event) -> None:
+    """A customer's personal data erased: drop our copy of its name, anonymise its contacts.
+
+    Contacts on deals keep their id and role (the deal still had a decision
+    maker) but lose the name. Kept as erased, so a ``customer.created``
+    arriving late does not bring the name back. Repeats change nothing.
+    """
+    data = event.data
+    customer_id = uuid.UUID(data["customer_id"])
+    state = session.get(CustomerState, customer_id)
+    if state is None:
+        state = CustomerState(customer_id=customer_id)
+        session.add(state)
+    state.name_key = None
+    state.erased_at = state.erased_at or parse_time(data["erased_at"])
+    contact_ids = [uuid.UUID(c) for c in data.get("contact_ids") or []]
+    if contact_ids:
+        deal_ids = select(Opportunity.id).where(Opportunity.customer_id == customer_id)
+        session.execute(
+            update(OpportunityContact)
+            .where(
+                OpportunityContact.opportunity_id.in_(deal_ids),
+                OpportunityContact.contact_id.in_(contact_ids),
+            )
+            .values(name=ERASED_NAME)
+        )
 
 
 HANDLERS = {
@@ -149,4 +201,6 @@ HANDLERS = {
     "customer.assigned": on_customer_assigned,
     "customer.claimed": on_customer_claimed,
     "followup.logged": on_followup_logged,
+    "customer.tier_changed": on_customer_tier_changed,
+    "customer.erased": on_customer_erased,
 }

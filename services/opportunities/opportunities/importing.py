@@ -20,10 +20,12 @@ from sqlalchemy.orm import Session
 
 from crm_shared import outbox
 from crm_shared.db import utcnow
+from crm_shared.errors import ValidationFailed
 from crm_shared.imports import ImportRow, ImportSpec, JobInfo, RowOutcome
 from crm_shared.schemas import check_amount, currencies, format_amount
+from crm_shared.tables import directory_users
 
-from . import pipelines
+from . import funnel_rollup, pipelines
 from .models import CustomerState, Opportunity, Stage, StageHistory
 from .rules.imported_rows import parse_amount, parse_date, parse_probability, stage_name
 
@@ -70,10 +72,11 @@ class OpportunityImporter:
         """Create a deal per good row; a duplicate is the same name for the same customer."""
         pipeline = pipelines.default(session)
         stages = {s.name: s for s in pipelines.stages_of(session, pipeline.id)}
+        users = _users(session)
         outcomes = []
         for row in rows:
             try:
-                outcomes.append(self._one(session, job, row, pipeline.id, stages))
+                outcomes.append(self._one(session, job, row, pipeline.id, stages, users))
             except _Refused as refused:
                 outcomes.append(RowOutcome(row.line, "failed", refused.reason, refused.field))
         return outcomes
@@ -106,6 +109,7 @@ class OpportunityImporter:
         row: ImportRow,
         pipeline_id: uuid.UUID,
         stages: dict[str, Stage],
+        users: dict[str, Any],
     ) -> RowOutcome:
         values = {k: (v or "").strip() for k, v in row.values.items()}
         name = values.get("name", "")
@@ -153,8 +157,7 @@ class OpportunityImporter:
         closed_at = None
         if stage.kind != "open":
             closed_at = datetime.combine(close, time(), tzinfo=UTC) if close else now
-        owner = customer.owner_id or job.created_by
-        assert owner is not None
+        owner, team_id, warning = _owner(job, customer, values.get("owner", ""), users)
         deal = Opportunity(
             id=uuid.uuid4(),
             customer_id=customer.customer_id,
@@ -171,7 +174,7 @@ class OpportunityImporter:
             probability_override=override,
             probability=override if override is not None else stage.probability,
             owner_id=owner,
-            team_id=customer.team_id if customer.owner_id else (job.options or {}).get("team_id"),
+            team_id=team_id,
             created_at=now,
             updated_at=now,
             stage_entered_at=closed_at or now,
@@ -195,8 +198,14 @@ class OpportunityImporter:
                 note=f"imported ({job.filename})"[:500],
             )
         )
-        # Customers' 360° view learns of the deal; imported closed deals are
-        # history, so no deal.won goes out (orders must not ship them again).
+        funnel_rollup.mark(session, deal)
+        # Customers' 360° view learns of the deal. Imported won deals are
+        # history: deal.won only goes out when the upload asks for it
+        # (publish_won=true), or orders would ship them again.
+        if stage.kind == "won" and (job.options or {}).get("publish_won"):
+            from .stage_moves import publish_won
+
+            publish_won(session, deal, closed_at or now)
         outbox.publish(
             session,
             "opportunity.created",
@@ -212,16 +221,71 @@ class OpportunityImporter:
             },
             subject=deal.id,
         )
-        return RowOutcome(row.line, "imported", record_id=str(deal.id))
+        return RowOutcome(
+            row.line,
+            "imported",
+            record_id=str(deal.id),
+            warning_field="owner" if warning else None,
+            warning=warning,
+        )
+
+
+def _users(session: Session) -> dict[str, Any]:
+    """Active users of the directory copy by lower-cased username."""
+    rows = session.execute(
+        select(directory_users.c.id, directory_users.c.username, directory_users.c.team_id).where(
+            directory_users.c.active.is_(True)
+        )
+    )
+    return {row.username.strip().lower(): row for row in rows}
+
+
+def _owner(
+    job: JobInfo, customer: CustomerState, value: str, users: dict[str, Any]
+) -> tuple[uuid.UUID, uuid.UUID | None, str | None]:
+    """Who owns an imported deal: (owner, team, warning).
+
+    The ``Owner`` column names a user of the directory copy (by username, or
+    an e-mail address whose local part is the username) whom the uploader
+    may give deals to (own scope: themselves; team: their team; all: anyone).
+    Without the column, the customer's owner, else the uploader. A name not
+    matched, or out of reach, falls back to the uploader with a warning.
+    """
+    options = job.options or {}
+    uploader = job.created_by
+    assert uploader is not None
+    mine = _uuid(options.get("team_id"))
+    if not value:
+        if customer.owner_id is not None:
+            return customer.owner_id, customer.team_id, None
+        return uploader, mine, None
+    key = value.strip().lower()
+    user = users.get(key) or (users.get(key.split("@", 1)[0]) if "@" in key else None)
+    if user is None:
+        return uploader, mine, f"owner {value!r} is not a user here; the deal is yours"
+    scope = options.get("scope")
+    allowed = (
+        user.id == uploader
+        or scope == "all"
+        or (scope == "team" and mine is not None and user.team_id == mine)
+    )
+    if not allowed:
+        return uploader, mine, f"owner {value!r} is outside your scope; the deal is yours"
+    return user.id, user.team_id, None
 
 
 def options_for(principal: Any, form: dict[str, str]) -> dict[str, Any]:
-    """The job options an upload carries: who may be matched, the default currency."""
+    """The job options an upload carries: who may be matched, the default currency,
+    and whether imported won deals publish ``deal.won`` (``publish_won``, default off)."""
     options: dict[str, Any] = {"scope": principal.scope.value}
     if principal.team_id:
         options["team_id"] = str(principal.team_id)
     if form.get("currency"):
         options["currency"] = form["currency"].strip().upper()
+    publish = str(form.get("publish_won", "false")).strip().lower()
+    if publish not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValidationFailed.field("publish_won", "must be true or false")
+    options["publish_won"] = publish in ("true", "1", "yes")
     return options
 
 

@@ -179,6 +179,42 @@ class StageHistory(Base):
     note: Mapped[str | None] = mapped_column(String(500))
 
 
+class FunnelReached(Base):
+    """Rollup: of the deals created on one day in a pipeline, how many reached a stage.
+
+    Two grains: ``all`` rows (team_id null) count every deal of the day,
+    ``team`` rows the deals of one team (team_id null: deals of no team), so
+    the company's funnel reads days x stages rows and a team's the same.
+    """
+
+    __tablename__ = "funnel_reached"
+    __table_args__ = (Index("ix_funnel_reached_pipeline_grain_day", "pipeline_id", "grain", "day"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    pipeline_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    grain: Mapped[str] = mapped_column(String(4))  # all | team
+    day: Mapped[date] = mapped_column(Date)
+    team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    stage_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    deals: Mapped[int] = mapped_column(Integer)
+
+
+class FunnelStay(Base):
+    """Rollup: finished stays in a stage of those deals, counted by whole days they lasted."""
+
+    __tablename__ = "funnel_stays"
+    __table_args__ = (Index("ix_funnel_stays_pipeline_grain_day", "pipeline_id", "grain", "day"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    pipeline_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    grain: Mapped[str] = mapped_column(String(4))  # all | team
+    day: Mapped[date] = mapped_column(Date)
+    team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    stage_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    days: Mapped[int] = mapped_column(Integer)
+    stays: Mapped[int] = mapped_column(Integer)
+
+
 class FieldHistory(Base):
     """A change of a deal's amount or expected close date: from, to, who, when."""
 
@@ -265,3 +301,8 @@ class CustomerState(Base):
     team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     owner_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # customers' computed tier (high_value, potential, at_risk, churned): a deal risk reason.
+    tier: Mapped[str | None] = mapped_column(String(20))
+    tier_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by customer.erased: a late customer.created must not bring the name back.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

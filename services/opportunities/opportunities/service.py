@@ -53,7 +53,7 @@ def _import(db: Any, settings: Any) -> int:
 
 
 def _jobs() -> list[Job]:
-    from . import calibration, snapshots
+    from . import calibration, funnel_rollup, snapshots
     from .deal_risk import refresh_all
 
     return [
@@ -61,6 +61,8 @@ def _jobs() -> list[Job]:
         Job("refresh-risk", 3600.0, refresh_all),
         Job("refresh-calibration", 3600.0, calibration.refresh),
         Job("forecast-snapshot", 3600.0, snapshots.weekly),  # takes one when a week old
+        # The rollup is kept in each transaction; the daily rebuild is a safety net.
+        Job("rebuild-funnel", 86400.0, funnel_rollup.rebuild),
     ]
 
 

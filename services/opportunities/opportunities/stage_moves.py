@@ -15,7 +15,7 @@ from crm_shared.db import utcnow
 from crm_shared.errors import Conflict, Forbidden, ValidationFailed
 from crm_shared.schemas import format_amount
 
-from . import deal_risk, deals, pipelines
+from . import deal_risk, deals, funnel_rollup, pipelines
 from .models import FieldHistory, Opportunity, Stage, StageHistory
 from .rules.lines import plain
 from .rules.stages import DealFacts, close_conflict, missing_requirements
@@ -49,6 +49,7 @@ def record_entry(
             note=note,
         )
     )
+    funnel_rollup.mark(session, deal)
 
 
 def _facts(session: Session, deal: Opportunity) -> DealFacts:
@@ -163,17 +164,8 @@ def _closing_stage(session: Session, deal: Opportunity, kind: str) -> Stage:
     return stage
 
 
-def win(session: Session, principal: Principal, opportunity_id: uuid.UUID) -> dict[str, Any]:
-    """Mark the deal won and publish ``deal.won`` with its lines (orders act on it)."""
-    deal = deals.get(session, principal, opportunity_id, lock=True)
-    problem = close_conflict(deal.status)
-    if problem:
-        raise Conflict(problem, current_stage=deal.status)
-    now = utcnow()
-    _enter(session, deal, _closing_stage(session, deal, "won"), principal.id, now)
-    deal.status = "won"
-    deal.closed_at = now
-    deal.risk_level, deal.risk_reasons = "low", []
+def publish_won(session: Session, deal: Opportunity, now: datetime) -> None:
+    """Publish ``deal.won`` with the deal's lines (orders turn it into an order)."""
     lines = [
         {
             "product_id": line.product_id,
@@ -206,6 +198,20 @@ def win(session: Session, principal: Principal, opportunity_id: uuid.UUID) -> di
         },
         subject=deal.id,
     )
+
+
+def win(session: Session, principal: Principal, opportunity_id: uuid.UUID) -> dict[str, Any]:
+    """Mark the deal won and publish ``deal.won`` with its lines (orders act on it)."""
+    deal = deals.get(session, principal, opportunity_id, lock=True)
+    problem = close_conflict(deal.status)
+    if problem:
+        raise Conflict(problem, current_stage=deal.status)
+    now = utcnow()
+    _enter(session, deal, _closing_stage(session, deal, "won"), principal.id, now)
+    deal.status = "won"
+    deal.closed_at = now
+    deal.risk_level, deal.risk_reasons = "low", []
+    publish_won(session, deal, now)
     return deals.present(session, deal)
 
 

@@ -23,6 +23,10 @@ class ImportArgsSchema(StrictSchema):
     """The file name when the CSV is the raw body."""
 
     filename = fields.String(load_default="import.csv")
+    publish_won = fields.Boolean(
+        load_default=None,
+        metadata={"description": "imported won deals publish deal.won (default false)"},
+    )
 
 
 _UPLOAD_DOC = {
@@ -36,6 +40,11 @@ _UPLOAD_DOC = {
                         "file": {"type": "string", "format": "binary"},
                         "mapping": {"type": "string", "description": 'JSON {"column": "field"}'},
                         "currency": {"type": "string", "description": "when no currency column"},
+                        "publish_won": {
+                            "type": "boolean",
+                            "description": "imported won deals publish deal.won, so orders "
+                            "make orders of them (default false: they are history)",
+                        },
                     },
                     "required": ["file"],
                 }
@@ -51,11 +60,13 @@ _UPLOAD_DOC = {
 @blp.arguments(ImportArgsSchema, location="query", as_kwargs=True)
 @blp.doc(**_UPLOAD_DOC)
 @blp.response(202, imports.ImportJobSchema)
-def create_import(**_args: Any) -> Any:
+def create_import(**args: Any) -> Any:
     """Upload a Salesforce Opportunity export (or our columns) as an import job."""
     principal = current_principal()
     filename, data, form = imports.read_upload("file")
-    mapping = imports.upload_mapping(form, options=("currency",))
+    mapping = imports.upload_mapping(form, options=("currency", "publish_won"))
+    if args.get("publish_won") is not None:  # a raw text/csv body has no form
+        form = {**form, "publish_won": "true" if args["publish_won"] else "false"}
     if form.get("currency") and form["currency"].strip().upper() not in currencies():
         raise ValidationFailed.field("currency", "is not an ISO 4217 currency code")
     return imports.create_job(

@@ -28,9 +28,17 @@ def _probability(value: float) -> Decimal:
     return Decimal(str(round(min(1.0, max(0.0, value)), 6)))
 
 
+CENT = Decimal("0.0001")
+
+
 def weighted(amount: Decimal, probability: float) -> Decimal:
-    """``amount`` times a probability in [0, 1] (clamped), exact to 6 decimal places."""
-    return (amount * _probability(probability)).quantize(Decimal("0.0001"), ROUND_HALF_EVEN)
+    """``amount`` times a probability in [0, 1] (clamped to 6 decimal places), unrounded.
+
+    The product is exact, so a sum of weighted amounts is the same whether
+    deals are weighted one by one or grouped first (equal probabilities):
+    the forecast reads grouped sums from SQL. Totals are rounded once, at the end.
+    """
+    return amount * _probability(probability)
 
 
 def forecast_figures(
@@ -69,6 +77,8 @@ def forecast_figures(
         figures["stage_weighted"] += weighted(deal.amount, deal.stage_probability / 100)
         figures["calibrated"] += weighted(deal.amount, deal.calibrated)
     for figures in out.values():
+        for name in ("stage_weighted", "calibrated"):
+            figures[name] = figures[name].quantize(CENT, ROUND_HALF_EVEN)
         closed = figures["closed"]
         figures["stage_weighted"] += closed
         figures["calibrated"] += closed

@@ -17,6 +17,13 @@ WEIGHTS = {
     "close_date_past": 2,
     "amount_cut": 1,
     "no_decision_maker": 1,
+    "customer_at_risk": 2,
+    "customer_churned": 3,
+}
+# customers' tiers that put the customer's deals at risk, and what they weigh.
+TIER_REASONS = {
+    "at_risk": ("customer_at_risk", "the customer is at risk of churning"),
+    "churned": ("customer_churned", "the customer has churned"),
 }
 LEVELS = ("low", "medium", "high")
 
@@ -35,6 +42,8 @@ class RiskFacts:
     peak_amount: Decimal
     has_decision_maker: bool
     stage_probability: int
+    # The customer's tier from customers' customer.tier_changed (None: not told yet).
+    customer_tier: str | None = None
 
 
 def assess(facts: RiskFacts, now: datetime) -> tuple[str, list[dict[str, str]]]:
@@ -64,6 +73,8 @@ def assess(facts: RiskFacts, now: datetime) -> tuple[str, list[dict[str, str]]]:
         reasons.append(("amount_cut", f"amount cut from {facts.peak_amount} to {facts.amount}"))
     if not facts.has_decision_maker and facts.stage_probability >= 50:
         reasons.append(("no_decision_maker", "no decision-maker contact at this stage"))
+    if facts.customer_tier in TIER_REASONS:
+        reasons.append(TIER_REASONS[facts.customer_tier])
     reasons.sort(key=lambda r: -WEIGHTS[r[0]])
     score = sum(WEIGHTS[code] for code, _ in reasons)
     level = "high" if score >= 3 else "medium" if score >= 1 else "low"

@@ -124,3 +124,29 @@ def test_line_amounts():
     assert line_amount(Decimal(2), Decimal("5000.00"), Decimal(10), 2) == Decimal("9000.00")
     assert line_amount(Decimal(3), Decimal("333"), Decimal(0), 0) == Decimal("999")
     assert plain(Decimal("10.0000")) == "10" and plain(Decimal("0.50")) == "0.5"
+
+
+@given(
+    st.sampled_from([None, "high_value", "potential", "at_risk", "churned"]),
+    st.integers(0, 400),
+    st.integers(0, 10),
+    st.booleans(),
+)
+def test_a_customer_at_risk_or_churned_is_a_reason_and_never_lowers_the_risk(
+    tier, idle, pushes, dm
+):
+    base = {
+        "last_activity_at": NOW - timedelta(days=idle),
+        "close_date_pushes": pushes,
+        "has_decision_maker": dm,
+    }
+    without, reasons_without = assess(facts(**base), NOW)
+    level, reasons = assess(facts(**base, customer_tier=tier), NOW)
+    codes = [r["code"] for r in reasons]
+    assert ("customer_at_risk" in codes) == (tier == "at_risk")
+    assert ("customer_churned" in codes) == (tier == "churned")
+    if tier in ("at_risk", "churned"):
+        assert LEVELS.index(level) >= max(1, LEVELS.index(without))
+        assert level == "high" if tier == "churned" else True
+    else:
+        assert (level, reasons) == (without, reasons_without)
