@@ -69,6 +69,7 @@ docs: install
 
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/orders.py
 
 constraints: install
 	$(BIN)/pip freeze --exclude-editable | grep -v '^#' > constraints.txt.new
