@@ -187,7 +187,6 @@ def main() -> None:
         )
         # The bulk seed bypassed the use cases: build the kept figures as `migrate` does.
         from crm_shared.db import Database
-
         from orders import balances, reports
 
         db = Database(url, service="orders", pool_size=1)

@@ -12,7 +12,8 @@ Three derived tables, all from installments and orders:
   as whole-number sums (count, days late, |days late|), and what they add
   to ``cash_weeks``.
 - ``cash_weeks``: the expected/low/high/due cash of established customers
-  (whose own history sets their shift) per owner, team, kind and week.
+  (whose own history sets their shift) per owner, team, kind and week, and
+  (kind ``open``, by due date) what customers without any history still owe.
 
 ``refresh`` recomputes one customer from their rows in the same transaction
 as every change (receipt, refund, plan, cancellation, new or amended order),
@@ -114,7 +115,13 @@ def customer_figures(
     }
     sums = sums_of((paid - due).days for *_x, due, paid in installments if paid is not None)
     cash: dict[CashKey, int] = defaultdict(int)
-    if established(sums.count):
+    if sums.count == 0:
+        # No history: the segment's shift, the same for all such customers, is applied
+        # per request to these amounts, kept by due date ("open").
+        for owner, team, amount, received, due_on, _paid in installments:
+            if received < amount:
+                cash[(owner, team, "open", due_on)] += to_units(amount - received)
+    elif established(sums.count):
         # Their own history alone gives the shift: it does not move with the segment.
         shift = shift_of(lateness_of(sums))
         for owner, team, amount, received, due_on, _paid in installments:

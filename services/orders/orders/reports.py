@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, true
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session
 
 from crm_shared.auth import Principal, scope_clause
@@ -33,6 +33,7 @@ from .rules.aging import (
     from_units,
 )
 from .rules.forecast import (
+    MIN_HISTORY,
     Lateness,
     OpenAmount,
     PaymentSums,
@@ -325,21 +326,29 @@ def forecast_fast(
         segment = Lateness(int(count), int(late) / int(count), int(spread) / int(count))
     start = _week_start(today)
     sums = WeekSums(start, weeks)
+    horizon = start + timedelta(days=7 * weeks)
+    newcomer = shift_of(segment)  # customers without history take the segment's shift
     for kind, week_on, units in session.execute(
         select(CashWeek.kind, CashWeek.week_on, func.sum(CashWeek.units))
         .where(
             CashWeek.currency == currency,
-            CashWeek.week_on < start + timedelta(days=7 * weeks),
+            or_(CashWeek.week_on < horizon, CashWeek.kind == "open"),
             scope_clause(principal, CashWeek.owner_id, CashWeek.team_id),
         )
         .group_by(CashWeek.kind, CashWeek.week_on)
     ):
-        sums.add(kind, week_on, from_units(units))
+        if kind == "open":
+            for shifted, day, part in cash_days(week_on, from_units(units), newcomer):
+                sums.add(shifted, day, part)
+        else:
+            sums.add(kind, week_on, from_units(units))
+    # Customers with one or two paid installments: blended one by one (few of them).
+    short = select(h.customer_id).where(h.currency == currency, h.paid > 0, h.paid < MIN_HISTORY)
     young = {
         c: PaymentSums(paid, days, absolute)
         for c, paid, days, absolute in session.execute(
             select(h.customer_id, h.paid, h.days_late, h.abs_days_late).where(
-                h.currency == currency, h.paid < 3
+                h.currency == currency, h.paid > 0, h.paid < MIN_HISTORY
             )
         )
     }
@@ -352,9 +361,7 @@ def forecast_fast(
                 Installment.received,
             ).where(
                 Installment.currency == currency,
-                Installment.customer_id.in_(
-                    select(h.customer_id).where(h.currency == currency, h.paid < 3)
-                ),
+                Installment.customer_id.in_(short),
                 Installment.void.is_(False),
                 scope_clause(principal, Installment.owner_id, Installment.team_id),
             )
