@@ -284,6 +284,12 @@ def _rows_of(
     return installments, orders
 
 
+def _insert_many(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    # Multi-row VALUES, a few hundred rows a statement: far quicker than one row at a time.
+    for i in range(0, len(rows), 500):
+        session.execute(insert(model).values(rows[i : i + 500]))
+
+
 def rebuild(session: Session, today: date, *, chunk: int = 2000) -> dict[str, int]:
     """Recompute every customer's figures as of ``today`` (the caller commits).
 
@@ -331,10 +337,8 @@ def rebuild(session: Session, today: date, *, chunk: int = 2000) -> dict[str, in
             for cash_key, units in cash.items():
                 cash_totals[(currency, cash_key)] += units
             counts["customers"] += 1
-        if balance_rows:
-            session.execute(insert(ReceivableBalance), balance_rows)
-        if habit_rows:
-            session.execute(insert(PaymentHabit), habit_rows)
+        _insert_many(session, ReceivableBalance, balance_rows)
+        _insert_many(session, PaymentHabit, habit_rows)
         counts["balances"] += len(balance_rows)
     week_rows = [
         {
@@ -350,8 +354,7 @@ def rebuild(session: Session, today: date, *, chunk: int = 2000) -> dict[str, in
         for (currency, (owner, team, kind, week)), units in cash_totals.items()
         if units
     ]
-    if week_rows:
-        session.execute(insert(CashWeek), week_rows)
+    _insert_many(session, CashWeek, week_rows)
     current.as_of, current.rebuilt_at = today, utcnow()
     counts["cash_weeks"] = len(week_rows)
     return counts
