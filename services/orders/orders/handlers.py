@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from crm_shared.events import Event
 
+from .erasure import erase_customer
 from .ordering import on_deal_won as deal_won
 
 
@@ -14,6 +15,11 @@ def on_deal_won(session: Session, event: Event) -> None:
     deal_won(session, event.data)
 
 
+def on_customer_erased(session: Session, event: Event) -> None:
+    """A customer erased on request: anonymise our copies (legal records stay; see erasure.py)."""
+    erase_customer(session, event.data)
+
+
 # Users and teams (for approvers and escalations) come from the platform's
 # directory copy (crm_shared.directory), which every service keeps.
-HANDLERS = {"deal.won": on_deal_won}
+HANDLERS = {"deal.won": on_deal_won, "customer.erased": on_customer_erased}

@@ -17,6 +17,7 @@ from crm_shared.db import utcnow
 from crm_shared.errors import Conflict, NotFound, ValidationFailed
 from crm_shared.pagination import SortKey, paginate
 
+from . import balances
 from .models import Contract, ContractLine, Delivery, DeliveryLine, Installment, Order, OrderLine
 from .rules.payments import check_payment, status_after
 
@@ -100,6 +101,7 @@ def order_from_deal(session: Session, data: dict[str, Any]) -> Order | None:
             )
         )
     _publish_created(session, order)
+    balances.refresh(session, order.customer_id, order.currency)
     return order
 
 
@@ -130,6 +132,7 @@ def order_from_contract(session: Session, contract: Contract, lines: list[Contra
     session.flush()  # its lines refer to it
     _copy_lines(session, order, lines)
     _publish_created(session, order)
+    balances.refresh(session, order.customer_id, order.currency)
     return order
 
 
@@ -174,6 +177,7 @@ def amend_order(
     order.contract_id, order.amount = contract.id, contract.total
     order.status = status_after(order.amount, order.paid_amount)
     order.updated_at = utcnow()
+    balances.refresh(session, order.customer_id, order.currency)
 
 
 def get(
@@ -300,6 +304,7 @@ def cancel(session: Session, principal: Principal, order_id: uuid.UUID, reason: 
     order.fulfilment, order.cancel_reason, order.updated_at = "cancelled", reason, utcnow()
     for inst in session.scalars(select(Installment).where(Installment.order_id == order.id)):
         inst.void = True
+    balances.refresh(session, order.customer_id, order.currency)
     return order
 
 

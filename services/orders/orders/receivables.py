@@ -16,7 +16,7 @@ from crm_shared.db import utcnow
 from crm_shared.errors import Conflict, ValidationFailed
 from crm_shared.schemas import check_amount, minor_units
 
-from . import ordering
+from . import balances, ordering
 from .models import Allocation, Installment, Order, Payment, PlanRevision
 from .rules import plans
 from .rules.installments import installment_status
@@ -192,6 +192,7 @@ def set_plan(
         )
     )
     session.flush()
+    balances.refresh(session, order.customer_id, order.currency)
     return plan_view(session, order, today)
 
 
@@ -258,6 +259,7 @@ def record_receipt(
         )
     order.paid_amount = order.paid_amount + amount
     ordering.after_money(session, order, today)
+    balances.refresh(session, order.customer_id, order.currency)
     outbox.publish(
         session,
         "payment.received",
@@ -319,6 +321,7 @@ def record_refund(
         )
     order.paid_amount = order.paid_amount - amount
     ordering.after_money(session, order, today)
+    balances.refresh(session, order.customer_id, order.currency)
     outbox.publish(
         session,
         "payment.refunded",

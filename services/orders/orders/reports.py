@@ -1,35 +1,125 @@
-"""Receivables reports: aging with DSO and collection rate, cash forecast with its backtest."""
+"""Receivables reports: aging with DSO and collection rate, cash forecast with its backtest.
+
+Each report has a fast path over the pre-aggregated tables (``balances.py``)
+and a reference path computing from the installments themselves; they give
+the same figures to the cent (tests compare them on random data). The
+reference answers while the tables are not built for today yet.
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from collections import defaultdict
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session
 
 from crm_shared.auth import Principal, scope_clause
+from crm_shared.db import utcnow
 
-from .models import Installment, Order
-from .rules.aging import BUCKETS, bucket_edges, collection_rate, dso
-from .rules.forecast import Lateness, OpenAmount, forecast, stats_of, wape
+from . import balances
+from .models import BacktestResult, CashWeek, Installment, Order, PaymentHabit, ReceivableBalance
+from .rules.aging import (
+    BUCKETS,
+    DSO_DAYS,
+    FIGURES,
+    balance,
+    collection_periods,
+    collection_rate,
+    dso,
+    from_units,
+)
+from .rules.forecast import (
+    MIN_HISTORY,
+    Lateness,
+    OpenAmount,
+    PaymentSums,
+    WeekSums,
+    blended,
+    cash_days,
+    forecast,
+    lateness_of,
+    segment_of,
+    shift_of,
+    sums_of,
+    wape,
+)
+
+Figures = dict[str, Decimal]
 
 GROUPS = {
-    "customer": Installment.customer_id,
-    "owner": Installment.owner_id,
-    "team": Installment.team_id,
+    "customer": (Installment.customer_id, ReceivableBalance.customer_id),
+    "owner": (Installment.owner_id, ReceivableBalance.owner_id),
+    "team": (Installment.team_id, ReceivableBalance.team_id),
 }
 
 
-def _in_range(column: Any, low: date | None, high: date | None) -> Any:
-    clauses = []
-    if low is not None:
-        clauses.append(column >= low)
-    if high is not None:
-        clauses.append(column <= high)
-    return and_(*clauses)
+def _add(into: Figures, figures: Figures) -> None:
+    for name, value in figures.items():
+        into[name] = into.get(name, Decimal(0)) + value
+
+
+def _group_order(item: tuple[tuple[Any, str], Figures]) -> tuple[Any, ...]:
+    (key, currency), figures = item
+    return (-figures["outstanding"], key is None, str(key), currency)
+
+
+def _report(
+    group_by: str,
+    today: date,
+    groups: dict[tuple[Any, str], Figures],
+    currencies: dict[str, Figures],
+    limit: int,
+) -> dict[str, Any]:
+    """The aging answer from figures per group and per currency (both paths end here)."""
+    open_groups = sorted(
+        ((k, f) for k, f in groups.items() if f["outstanding"] > 0), key=_group_order
+    )[:limit]
+    periods = collection_periods(today)
+    totals = []
+    for currency in sorted(currencies):
+        figures = currencies[currency]
+        if not any(figures.values()):
+            continue
+        collection = []
+        for i, (start, end) in enumerate(periods):
+            due, received = figures[f"due_{i}"], figures[f"received_{i}"]
+            if due == 0 and received == 0:
+                continue
+            collection.append(
+                {
+                    "from": start,
+                    "to": end,
+                    "due": due,
+                    "received": received,
+                    "rate": collection_rate(received, due),
+                }
+            )
+        totals.append(
+            {
+                "currency": currency,
+                "outstanding": figures["outstanding"],
+                "dso": dso(figures["outstanding"], figures["billed"], DSO_DAYS),
+                "collection": collection,
+            }
+        )
+    return {
+        "group_by": group_by,
+        "as_of": today,
+        "groups": [
+            {
+                "key": key,
+                "currency": currency,
+                "total": f["outstanding"],
+                **{b: f[b] for b in BUCKETS},
+            }
+            for (key, currency), f in open_groups
+        ],
+        "currencies": totals,
+    }
 
 
 def aging(
@@ -41,124 +131,101 @@ def aging(
     limit: int,
 ) -> dict[str, Any]:
     """Outstanding per customer, owner or team and currency in aging buckets, DSO, collection."""
-    lacking = Installment.amount - Installment.received
-    edges = bucket_edges(today)
-    key = GROUPS[group_by]
-    scoped = [
-        Installment.void.is_(False),
-        Installment.received < Installment.amount,
-        scope_clause(principal, Installment.owner_id, Installment.team_id),
-    ]
+    if balances.built_as_of(session) == today:
+        return aging_fast(session, principal, group_by, currency, today, limit)
+    return aging_reference(session, principal, group_by, currency, today, limit)
+
+
+def aging_fast(
+    session: Session,
+    principal: Principal,
+    group_by: str,
+    currency: str | None,
+    today: date,
+    limit: int,
+) -> dict[str, Any]:
+    """Aging from ``receivable_balances`` (built as of ``today``): two grouped queries."""
+    rb = ReceivableBalance
+    where = [scope_clause(principal, rb.owner_id, rb.team_id)]
     if currency:
-        scoped.append(Installment.currency == currency)
-    columns = [
-        func.sum(case((_in_range(Installment.due_on, *edges[b]), lacking), else_=0)).label(b)
-        for b in BUCKETS
-    ]
+        where.append(rb.currency == currency)
+    key = GROUPS[group_by][1]
+    column = balances.COLUMNS
+    group_figures = ("outstanding", *BUCKETS)
+    total = func.sum(rb.outstanding)
     rows = session.execute(
-        select(key.label("key"), Installment.currency, func.sum(lacking).label("total"), *columns)
-        .where(*scoped)
-        .group_by(key, Installment.currency)
-        .order_by(func.sum(lacking).desc())
+        select(
+            key.label("key"),
+            rb.currency,
+            *[func.sum(getattr(rb, column[f])).label(f) for f in group_figures],
+        )
+        .where(*where)
+        .group_by(key, rb.currency)
+        .having(total > 0)
+        .order_by(total.desc(), key.asc().nulls_last(), rb.currency)
         .limit(limit)
     ).all()
-    groups = [
-        {
-            "key": r.key,
-            "currency": r.currency,
-            "total": Decimal(r.total or 0),
-            **{b: Decimal(getattr(r, b) or 0) for b in BUCKETS},
-        }
-        for r in rows
-    ]
-    totals = _currency_totals(session, principal, currency, today)
-    return {"group_by": group_by, "as_of": today, "groups": groups, "currencies": totals}
-
-
-def _currency_totals(
-    session: Session, principal: Principal, currency: str | None, today: date
-) -> list[dict[str, Any]]:
-    scope = scope_clause(principal, Installment.owner_id, Installment.team_id)
-    where = [scope] + ([Installment.currency == currency] if currency else [])
-    lacking = Installment.amount - Installment.received
-    periods = []
-    start, end = today.replace(day=1), today
-    for _ in range(3):  # this month so far and the two before
-        periods.append((start, end))
-        end = start - timedelta(days=1)
-        start = end.replace(day=1)
-    # One pass over the installments: what is outstanding, and what fell due and
-    # was received in each period.
-    is_open = and_(Installment.received < Installment.amount)
-    columns = [func.sum(case((is_open, lacking), else_=0))]
-    for start, end in periods:
-        in_period = _in_range(Installment.due_on, start, min(end, today))
-        columns.append(func.sum(case((in_period, Installment.amount), else_=0)))
-        columns.append(func.sum(case((in_period, Installment.received), else_=0)))
-    rows = session.execute(
-        select(Installment.currency, *columns)
-        .where(*where, Installment.void.is_(False))
-        .group_by(Installment.currency)
+    groups = {
+        (r.key, r.currency): {f: from_units(getattr(r, f)) for f in group_figures} for r in rows
+    }
+    per_currency = session.execute(
+        select(rb.currency, *[func.sum(getattr(rb, column[f])).label(f) for f in FIGURES])
+        .where(*where)
+        .group_by(rb.currency)
     ).all()
-    outstanding: dict[str, Any] = {}
-    rates: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        cur = row[0]
-        outstanding[cur] = row[1]
-        for i, (start, end) in enumerate(periods):
-            due, received = Decimal(str(row[2 + 2 * i] or 0)), Decimal(str(row[3 + 2 * i] or 0))
-            if due == 0 and received == 0:
-                continue
-            rates.setdefault(cur, []).append(
-                {
-                    "from": start,
-                    "to": end,
-                    "due": due,
-                    "received": received,
-                    "rate": collection_rate(received, due),
-                }
-            )
-    since = today - timedelta(days=90)
-    order_scope = [scope_clause(principal, Order.owner_id, Order.team_id)]
+    currencies = {r.currency: {f: from_units(getattr(r, f)) for f in FIGURES} for r in per_currency}
+    return _report(group_by, today, groups, currencies, limit)
+
+
+def aging_reference(
+    session: Session,
+    principal: Principal,
+    group_by: str,
+    currency: str | None,
+    today: date,
+    limit: int,
+) -> dict[str, Any]:
+    """Aging computed from every live installment and order in scope, in Decimal."""
+    key = GROUPS[group_by][0]
+    inst_where = [
+        Installment.void.is_(False),
+        scope_clause(principal, Installment.owner_id, Installment.team_id),
+    ]
+    order_where = [
+        Order.fulfilment != "cancelled",
+        scope_clause(principal, Order.owner_id, Order.team_id),
+    ]
     if currency:
-        order_scope.append(Order.currency == currency)
-    billed = dict(
-        session.execute(
-            select(Order.currency, func.sum(Order.amount))
-            .where(
-                *order_scope,
-                Order.created_at >= datetime.combine(since, time(), UTC),
-                Order.fulfilment != "cancelled",
-            )
-            .group_by(Order.currency)
-        ).all()
-    )
-    out = []
-    for cur in sorted(set(outstanding) | set(billed)):
-        owed = Decimal(str(outstanding.get(cur) or 0))
-        out.append(
-            {
-                "currency": cur,
-                "outstanding": owed,
-                "dso": dso(owed, Decimal(billed.get(cur) or 0), 90),
-                "collection": rates.get(cur, []),
-            }
+        inst_where.append(Installment.currency == currency)
+        order_where.append(Order.currency == currency)
+    dues: dict[tuple[Any, str], list[tuple[Decimal, Decimal, date]]] = defaultdict(list)
+    for k, cur, amount, received, due_on in session.execute(
+        select(
+            key, Installment.currency, Installment.amount, Installment.received, Installment.due_on
+        ).where(*inst_where)
+    ):
+        dues[(k, cur)].append((amount, received, due_on))
+    order_key = {"customer": Order.customer_id, "owner": Order.owner_id, "team": Order.team_id}
+    billed: dict[tuple[Any, str], list[tuple[Decimal, date]]] = defaultdict(list)
+    for k, cur, amount, created_at in session.execute(
+        select(order_key[group_by], Order.currency, Order.amount, Order.created_at).where(
+            *order_where
         )
-    return out
+    ):
+        billed[(k, cur)].append((amount, created_at.date()))
+    groups = {
+        k: balance(dues.get(k, ()), billed.get(k, ()), today) for k in set(dues) | set(billed)
+    }
+    currencies: dict[str, Figures] = {}
+    for (_k, cur), figures in groups.items():
+        _add(currencies.setdefault(cur, {}), figures)
+    return _report(group_by, today, groups, currencies, limit)
 
 
-def _days(later: Any, earlier: Any, dialect: str) -> Any:
-    if dialect == "postgresql":
-        return later - earlier
-    return func.julianday(later) - func.julianday(earlier)
-
-
-def lateness(
+def payment_sums(
     session: Session, currency: str, before: date | None = None
-) -> tuple[dict[uuid.UUID, Lateness], Lateness]:
-    """Per-customer and segment lateness from installments paid in full (before ``before``)."""
-    dialect = session.get_bind().dialect.name
-    late = _days(Installment.paid_on, Installment.due_on, dialect)
+) -> dict[uuid.UUID, PaymentSums]:
+    """Per customer, their installments paid in full (before ``before``) as sums, from the rows."""
     where = [
         Installment.paid_on.is_not(None),
         Installment.void.is_(False),
@@ -166,81 +233,159 @@ def lateness(
     ]
     if before is not None:
         where.append(Installment.paid_on < before)
-    rows = session.execute(
-        select(Installment.customer_id, func.count(), func.avg(late), func.avg(func.abs(late)))
-        .where(*where)
-        .group_by(Installment.customer_id)
-    ).all()
-    customers = {}
-    total = 0
-    weighted = 0.0
-    spread = 0.0
-    for customer_id, count, mean, mean_abs in rows:
-        mean = float(mean or 0)
-        # Spread approximated by how far |late| strays from the mean (cheap in SQL).
-        dev = abs(float(mean_abs or 0) - abs(mean)) + 1.0
-        customers[customer_id] = Lateness(int(count), mean, dev)
-        total += int(count)
-        weighted += mean * int(count)
-        spread += dev * int(count)
-    segment = Lateness(total, weighted / total, spread / total) if total else stats_of([])
-    return customers, segment
+    days: dict[uuid.UUID, list[int]] = defaultdict(list)
+    for customer_id, due_on, paid_on in session.execute(
+        select(Installment.customer_id, Installment.due_on, Installment.paid_on).where(*where)
+    ):
+        assert paid_on is not None  # filtered on paid_on above
+        days[customer_id].append((paid_on - due_on).days)
+    return {c: sums_of(d) for c, d in days.items()}
+
+
+def lateness(
+    session: Session, currency: str, before: date | None = None
+) -> tuple[dict[uuid.UUID, Lateness], Lateness]:
+    """Per-customer and segment lateness from installments paid in full (before ``before``)."""
+    sums = payment_sums(session, currency, before)
+    return {c: lateness_of(s) for c, s in sums.items()}, segment_of(sums.values())
+
+
+def _week_start(today: date) -> date:
+    return today - timedelta(days=today.weekday())
+
+
+def _weeks_view(currency: str, weeks: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "week_start": w.start,
+            "expected": w.expected,
+            "low": w.low,
+            "high": w.high,
+            "due": w.plain,
+            "currency": currency,
+        }
+        for w in weeks
+    ]
 
 
 def cash_forecast(
     session: Session, principal: Principal, currency: str, weeks: int, today: date
 ) -> dict[str, Any]:
-    """Expected cash per week for ``weeks`` weeks, its band, and a backtest."""
-    customers, segment = lateness(session, currency)
-    start = today - timedelta(days=today.weekday())
-    horizon = start + timedelta(days=7 * weeks)
-    scope = scope_clause(principal, Installment.owner_id, Installment.team_id)
-    rows = session.execute(
-        select(
-            Installment.customer_id, Installment.due_on, Installment.amount - Installment.received
-        ).where(
-            scope,
-            Installment.currency == currency,
-            Installment.void.is_(False),
-            Installment.received < Installment.amount,
-            Installment.due_on < horizon,
-        )
-    ).all()
-    # SQLite answers the difference as a float; str() keeps what it printed, not its binary tail.
-    items = [OpenAmount(c, d, a if isinstance(a, Decimal) else Decimal(str(a))) for c, d, a in rows]
-    result = forecast(items, customers, segment, start, weeks)
+    """Expected cash per week for ``weeks`` weeks, its band, and the stored backtest."""
+    if balances.built_as_of(session) is not None:
+        result, segment = forecast_fast(session, principal, currency, weeks, today)
+    else:
+        result, segment = forecast_reference(session, principal, currency, weeks, today)
     return {
         "currency": currency,
-        "weeks": [
-            {
-                "week_start": w.start,
-                "expected": w.expected,
-                "low": w.low,
-                "high": w.high,
-                "due": w.plain,
-                "currency": currency,
-            }
-            for w in result
-        ],
+        "weeks": result,
         "segment": {
             "paid_installments": segment.count,
             "mean_days_late": round(segment.mean_days, 1),
         },
-        "backtest": backtest(session, scope, currency, weeks, start),
+        "backtest": stored_backtest(session, currency, weeks, today),
     }
 
 
-def backtest(
-    session: Session, scope: Any, currency: str, weeks: int, until: date
-) -> dict[str, Any]:
-    """Replay the forecast over the past ``weeks``: prior history only, vs what was paid."""
+def forecast_reference(
+    session: Session, principal: Principal, currency: str, weeks: int, today: date
+) -> tuple[list[dict[str, Any]], Lateness]:
+    """The forecast from every open installment in scope, shifted one by one in Python."""
+    customers, segment = lateness(session, currency)
+    rows = session.execute(
+        select(
+            Installment.customer_id, Installment.due_on, Installment.amount, Installment.received
+        ).where(
+            scope_clause(principal, Installment.owner_id, Installment.team_id),
+            Installment.currency == currency,
+            Installment.void.is_(False),
+        )
+    ).all()
+    items = [OpenAmount(c, d, a - r) for c, d, a, r in rows if r < a]
+    return (
+        _weeks_view(currency, forecast(items, customers, segment, _week_start(today), weeks)),
+        segment,
+    )
+
+
+def forecast_fast(
+    session: Session, principal: Principal, currency: str, weeks: int, today: date
+) -> tuple[list[dict[str, Any]], Lateness]:
+    """The forecast from ``cash_weeks`` (established customers, grouped in SQL) plus the
+    open installments of customers whose short history blends with the segment."""
+    h = PaymentHabit
+    count, late, spread = session.execute(
+        select(
+            func.coalesce(func.sum(h.paid), 0),
+            func.coalesce(func.sum(h.days_late), 0),
+            func.coalesce(func.sum(func.abs(h.abs_days_late - func.abs(h.days_late)) + h.paid), 0),
+        ).where(h.currency == currency)
+    ).one()
+    segment = segment_of([])
+    if count:
+        segment = Lateness(int(count), int(late) / int(count), int(spread) / int(count))
+    start = _week_start(today)
+    sums = WeekSums(start, weeks)
+    horizon = start + timedelta(days=7 * weeks)
+    newcomer = shift_of(segment)  # customers without history take the segment's shift
+    for kind, week_on, units in session.execute(
+        select(CashWeek.kind, CashWeek.week_on, func.sum(CashWeek.units))
+        .where(
+            CashWeek.currency == currency,
+            or_(CashWeek.week_on < horizon, CashWeek.kind == "open"),
+            scope_clause(principal, CashWeek.owner_id, CashWeek.team_id),
+        )
+        .group_by(CashWeek.kind, CashWeek.week_on)
+    ):
+        if kind == "open":
+            for shifted, day, part in cash_days(week_on, from_units(units), newcomer):
+                sums.add(shifted, day, part)
+        else:
+            sums.add(kind, week_on, from_units(units))
+    # Customers with one or two paid installments: blended one by one (few of them).
+    short = select(h.customer_id).where(h.currency == currency, h.paid > 0, h.paid < MIN_HISTORY)
+    young = {
+        c: PaymentSums(paid, days, absolute)
+        for c, paid, days, absolute in session.execute(
+            select(h.customer_id, h.paid, h.days_late, h.abs_days_late).where(
+                h.currency == currency, h.paid > 0, h.paid < MIN_HISTORY
+            )
+        )
+    }
+    if young:
+        rows = session.execute(
+            select(
+                Installment.customer_id,
+                Installment.due_on,
+                Installment.amount,
+                Installment.received,
+            ).where(
+                Installment.currency == currency,
+                Installment.customer_id.in_(short),
+                Installment.void.is_(False),
+                scope_clause(principal, Installment.owner_id, Installment.team_id),
+            )
+        )
+        shifts = {c: shift_of(blended(lateness_of(s), segment)) for c, s in young.items()}
+        for customer_id, due_on, amount, received in rows:
+            if received < amount and customer_id in shifts:
+                for kind, day, part in cash_days(due_on, amount - received, shifts[customer_id]):
+                    sums.add(kind, day, part)
+    return _weeks_view(currency, sums.result()), segment
+
+
+def backtest(session: Session, currency: str, weeks: int, until: date) -> dict[str, Any]:
+    """Replay the forecast over the past ``weeks``: prior history only, vs what was paid.
+
+    Over every customer in the currency: it measures the method, not a rep's book.
+    """
     start = until - timedelta(days=7 * weeks)
     customers, segment = lateness(session, currency, before=start)
     rows = session.execute(
         select(
             Installment.customer_id, Installment.due_on, Installment.amount, Installment.paid_on
         ).where(
-            scope,
+            true(),
             Installment.currency == currency,
             Installment.void.is_(False),
             Installment.paid_on >= start,
@@ -250,9 +395,9 @@ def backtest(
     actual = [Decimal(0)] * weeks
     for _c, _d, amount, paid_on in rows:
         assert paid_on is not None  # filtered on paid_on above
-        actual[(paid_on - start).days // 7] += Decimal(amount)
+        actual[(paid_on - start).days // 7] += amount
     predicted = forecast(
-        [OpenAmount(c, d, Decimal(a)) for c, d, a, _p in rows], customers, segment, start, weeks
+        [OpenAmount(c, d, a) for c, d, a, _p in rows], customers, segment, start, weeks
     )
     return {
         "from": start,
@@ -262,3 +407,77 @@ def backtest(
         "error_due_date": wape(actual, [w.plain for w in predicted]),
         "measure": "WAPE of weekly cash: sum |actual - predicted| / sum actual",
     }
+
+
+def _stored(result: BacktestResult) -> dict[str, Any]:
+    data = dict(result.result)
+    for name in ("from", "to"):
+        data[name] = date.fromisoformat(data[name])
+    for name in ("error_forecast", "error_due_date"):
+        data[name] = None if data[name] is None else Decimal(data[name])
+    data["computed_at"] = result.computed_at
+    return data
+
+
+def store_backtest(session: Session, currency: str, weeks: int, today: date) -> dict[str, Any]:
+    """Compute the backtest up to this week and keep it (replacing the last one)."""
+    data = backtest(session, currency, weeks, _week_start(today))
+    stored = {
+        **data,
+        "from": data["from"].isoformat(),
+        "to": data["to"].isoformat(),
+        "error_forecast": None if data["error_forecast"] is None else str(data["error_forecast"]),
+        "error_due_date": None if data["error_due_date"] is None else str(data["error_due_date"]),
+    }
+    now = utcnow()
+    # An upsert: two first requests at once both store, neither fails.
+    statement = balances.insert_for(session)(BacktestResult).values(
+        currency=currency, weeks=weeks, result=stored, computed_at=now
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["currency", "weeks"],
+            set_={"result": statement.excluded.result, "computed_at": now},
+        )
+    )
+    return {**data, "computed_at": now}
+
+
+def stored_backtest(session: Session, currency: str, weeks: int, today: date) -> dict[str, Any]:
+    """The stored backtest (computed by the job); computed and stored now if there is none."""
+    row = session.scalars(
+        select(BacktestResult).where(
+            BacktestResult.currency == currency, BacktestResult.weeks == weeks
+        )
+    ).first()
+    if row is None:
+        return store_backtest(session, currency, weeks, today)
+    return _stored(row)
+
+
+def backtest_job_run(session: Session, today: date) -> int:
+    """Recompute the stored backtests that are not of this week yet (and 13 weeks per currency)."""
+    until = _week_start(today).isoformat()
+    wanted = {(c, 13) for c in session.scalars(select(Installment.currency).distinct())}
+    wanted |= {
+        (c, w) for c, w in session.execute(select(BacktestResult.currency, BacktestResult.weeks))
+    }
+    done = 0
+    for currency, weeks in sorted(wanted):
+        row = session.scalars(
+            select(BacktestResult).where(
+                BacktestResult.currency == currency, BacktestResult.weeks == weeks
+            )
+        ).first()
+        if row is None or row.result.get("to") != until:
+            store_backtest(session, currency, weeks, today)
+            done += 1
+    return done
+
+
+def backtest_job(db: Any, _settings: Any) -> dict[str, int]:
+    """Keep each currency's backtest of the week stored (it is about the past)."""
+    with db.session() as session:
+        done = backtest_job_run(session, utcnow().date())
+        session.commit()
+    return {"backtests": done}

@@ -35,10 +35,12 @@ def _handlers():
 
 
 def _jobs():
+    from .balances import rebuild_job
     from .catalog_io import import_job
     from .credit import rating_job
     from .quotes import expire_job
     from .reminders import reminders_job
+    from .reports import backtest_job
 
     # Daily work, run hourly (each reminder is sent once, so reruns are harmless);
     # CRM_ORDERS_JOB_SECONDS shortens it for demos and end-to-end tests.
@@ -48,7 +50,16 @@ def _jobs():
         Job("payment-reminders", every, reminders_job),
         Job("credit-ratings", every, rating_job),
         Job("import-products", 1.0, import_job),
+        # Cheap when the figures are of today; rebuilds them once the day changes.
+        Job("receivables-rebuild", min(every, 60.0), rebuild_job),
+        Job("cash-backtests", every, backtest_job),
     ]
+
+
+def _bootstrap(db, settings):  # after migrate: backfill the pre-aggregated receivables
+    from .balances import bootstrap
+
+    bootstrap(db, settings)
 
 
 SERVICE = ServiceSpec(
@@ -73,4 +84,5 @@ SERVICE = ServiceSpec(
         "approval.decided",
     ),
     approvals=True,
+    bootstrap=_bootstrap,
 )

@@ -5,13 +5,18 @@ from .catalog import Category, PriceList, PriceListItem, Product
 from .documents import Contract, ContractCounter, ContractLine, Quote, QuoteLine
 from .money import (
     Allocation,
+    BacktestResult,
     BuyerProfile,
+    CashWeek,
     CreditRating,
     EscalationStep,
     Installment,
     Invoice,
     Payment,
+    PaymentHabit,
     PlanRevision,
+    ReceivableBalance,
+    ReceivablesState,
     ReminderSent,
 )
 from .orders import Delivery, DeliveryLine, Order, OrderLine
@@ -20,8 +25,10 @@ metadata = Base.metadata
 
 __all__ = [
     "Allocation",
+    "BacktestResult",
     "Base",
     "BuyerProfile",
+    "CashWeek",
     "Category",
     "Contract",
     "ContractCounter",
@@ -35,12 +42,15 @@ __all__ = [
     "Order",
     "OrderLine",
     "Payment",
+    "PaymentHabit",
     "PlanRevision",
     "PriceList",
     "PriceListItem",
     "Product",
     "Quote",
     "QuoteLine",
+    "ReceivableBalance",
+    "ReceivablesState",
     "ReminderSent",
     "metadata",
 ]

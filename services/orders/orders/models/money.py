@@ -7,7 +7,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_shared.db import JSONType, Money, UTCDateTime, new_id, utcnow
@@ -173,3 +183,104 @@ class CreditRating(Base):
     risk: Mapped[str] = mapped_column(String(10))
     credit_limit: Mapped[Decimal | None] = mapped_column(Money)
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Receivables kept pre-aggregated (orders/balances.py): derived from the
+# installments and orders in the same transaction as every change, rebuilt
+# by the ``receivables-rebuild`` job. Amounts are whole ten-thousandths
+# (BigInteger), so sums are exact on every database.
+
+
+class ReceivablesState(Base):
+    """The one row saying as of which day the balances' buckets are (None: not built yet)."""
+
+    __tablename__ = "receivables_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    as_of: Mapped[date | None] = mapped_column(Date)
+    rebuilt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReceivableBalance(Base):
+    """A customer's receivables with one owner and team in one currency, as of ``as_of``."""
+
+    __tablename__ = "receivable_balances"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    owner_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    currency: Mapped[str] = mapped_column(String(3))
+    outstanding: Mapped[int] = mapped_column(BigInteger)
+    current: Mapped[int] = mapped_column(BigInteger)
+    d0_30: Mapped[int] = mapped_column(BigInteger)
+    d31_60: Mapped[int] = mapped_column(BigInteger)
+    d61_90: Mapped[int] = mapped_column(BigInteger)
+    d90_plus: Mapped[int] = mapped_column(BigInteger)
+    # Fell due / received in this month so far and the two before (collection rate).
+    due_0: Mapped[int] = mapped_column(BigInteger)
+    received_0: Mapped[int] = mapped_column(BigInteger)
+    due_1: Mapped[int] = mapped_column(BigInteger)
+    received_1: Mapped[int] = mapped_column(BigInteger)
+    due_2: Mapped[int] = mapped_column(BigInteger)
+    received_2: Mapped[int] = mapped_column(BigInteger)
+    billed: Mapped[int] = mapped_column(BigInteger)  # orders of the last 90 days (DSO)
+
+    __table_args__ = (
+        Index("ix_receivable_balances_customer", "currency", "customer_id"),
+        Index("ix_receivable_balances_owner", "owner_id"),
+    )
+
+
+class PaymentHabit(Base):
+    """A customer's paid installments in one currency (for the forecast's shift).
+
+    ``cash`` is what the customer adds to ``cash_weeks`` now, so a change
+    replaces exactly that (empty while their history is too short to stand alone).
+    The row is also the per-customer lock of the receivables figures.
+    """
+
+    __tablename__ = "payment_habits"
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    paid: Mapped[int] = mapped_column(Integer, default=0)
+    days_late: Mapped[int] = mapped_column(BigInteger, default=0)
+    abs_days_late: Mapped[int] = mapped_column(BigInteger, default=0)
+    cash: Mapped[list[list[Any]]] = mapped_column(JSONType, default=list)
+
+    __table_args__ = (Index("ix_payment_habits_paid", "currency", "paid"),)
+
+
+NO_TEAM = uuid.UUID(int=0)  # team_key of rows without a team (a unique key cannot hold NULL)
+
+
+class CashWeek(Base):
+    """Expected cash of established customers per owner, team, kind and week (Monday)."""
+
+    __tablename__ = "cash_weeks"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    owner_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    team_key: Mapped[uuid.UUID] = mapped_column(Uuid)
+    team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    currency: Mapped[str] = mapped_column(String(3))
+    kind: Mapped[str] = mapped_column(String(10))  # expected | low | high | due
+    week_on: Mapped[date] = mapped_column(Date)
+    units: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        UniqueConstraint("owner_id", "team_key", "currency", "kind", "week_on"),
+        Index("ix_cash_weeks_currency", "currency", "week_on"),
+    )
+
+
+class BacktestResult(Base):
+    """The forecast's backtest, computed by a job (it is about the past) and served as stored."""
+
+    __tablename__ = "backtests"
+
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    weeks: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

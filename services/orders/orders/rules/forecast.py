@@ -74,6 +74,140 @@ class Week:
     plain: Decimal  # what "due date = cash date" says
 
 
+@dataclass(frozen=True)
+class PaymentSums:
+    """A customer's paid installments in whole numbers: how many, and days late summed.
+
+    Integers add up exactly, in SQL or Python, so the stored figures and a
+    recomputation from the installments always agree.
+    """
+
+    count: int
+    days_late: int  # sum of (paid_on - due_on)
+    abs_days_late: int  # sum of |paid_on - due_on|
+
+
+def sums_of(days_late: Iterable[int]) -> PaymentSums:
+    """The sums of a list of days late."""
+    days = list(days_late)
+    return PaymentSums(len(days), sum(days), sum(abs(d) for d in days))
+
+
+def lateness_of(sums: PaymentSums) -> Lateness:
+    """A customer's lateness from their sums.
+
+    The spread is approximated by how far the mean |days late| strays from
+    |mean| (plus one day), which the sums give without the single payments.
+    """
+    if sums.count == 0:
+        return Lateness(0, 0.0, 0.0)
+    return Lateness(
+        sums.count,
+        sums.days_late / sums.count,
+        (abs(sums.abs_days_late - abs(sums.days_late)) + sums.count) / sums.count,
+    )
+
+
+def segment_of(customers: Iterable[PaymentSums]) -> Lateness:
+    """The segment's lateness: every customer's payments together (weighted by count)."""
+    count = late = spread = 0
+    for s in customers:
+        count += s.count
+        late += s.days_late
+        spread += abs(s.abs_days_late - abs(s.days_late)) + s.count
+    if count == 0:
+        return Lateness(0, 0.0, 0.0)
+    return Lateness(count, late / count, spread / count)
+
+
+def established(count: int) -> bool:
+    """Whether a customer's own history alone gives their shift (no segment blend)."""
+    return count >= MIN_HISTORY
+
+
+class Shift(NamedTuple):
+    """Whole days an installment's cash moves from its due date: mean, late and early edge."""
+
+    mean: int
+    late: int
+    early: int
+    partial: Decimal
+
+
+def shift_of(f: Lateness) -> Shift:
+    """The shifts of a customer's (blended) lateness."""
+    return Shift(
+        round(f.mean_days),
+        round(f.mean_days + f.spread_days),
+        round(f.mean_days - f.spread_days),
+        Decimal(str(round(f.partial_share, 4))),
+    )
+
+
+KINDS = ("expected", "low", "high", "due")
+
+
+def cash_days(due_on: date, amount: Decimal, shift: Shift) -> list[tuple[str, date, Decimal]]:
+    """Where an open amount lands: (kind, day, amount) for the expected, low, high and due figures.
+
+    ``low`` is the late edge of the band, ``high`` the early edge; with a
+    partial-payment habit that share of the expected cash comes at the late edge.
+    """
+    out: list[tuple[str, date, Decimal]] = []
+    on_mean = amount
+    if shift.partial:
+        on_late = amount * shift.partial
+        out.append(("expected", due_on + timedelta(days=shift.late), on_late))
+        on_mean = amount - on_late
+    out.append(("expected", due_on + timedelta(days=shift.mean), on_mean))
+    out.append(("low", due_on + timedelta(days=shift.late), amount))
+    out.append(("high", due_on + timedelta(days=shift.early), amount))
+    out.append(("due", due_on, amount))
+    return out
+
+
+def week_index(day: date, start: date, weeks: int) -> int | None:
+    """The week of the horizon ``day`` falls in; long overdue lands in week 0, past the end None."""
+    index = max(0, (day.toordinal() - start.toordinal()) // 7)
+    return index if index < weeks else None
+
+
+def week_of(day: date) -> date:
+    """The Monday of ``day``'s week (the horizon's weeks start on Mondays)."""
+    return day - timedelta(days=day.weekday())
+
+
+class WeekSums:
+    """Running sums per kind and week of the horizon."""
+
+    def __init__(self, start: date, weeks: int) -> None:
+        self.start, self.weeks = start, weeks
+        self.sums = {k: [Decimal(0)] * weeks for k in KINDS}
+
+    def add(self, kind: str, day: date, amount: Decimal) -> None:
+        """Add cash expected on ``day`` (dropped beyond the horizon)."""
+        index = week_index(day, self.start, self.weeks)
+        if index is not None:
+            self.sums[kind][index] += amount
+
+    def result(self) -> list[Week]:
+        """The weeks, the band widened to hold the expected figure."""
+        out = []
+        for i in range(self.weeks):
+            expected = self.sums["expected"][i]
+            lo, hi = sorted((self.sums["low"][i], self.sums["high"][i]))
+            out.append(
+                Week(
+                    self.start + timedelta(days=7 * i),
+                    expected,
+                    min(lo, expected),
+                    max(hi, expected),
+                    self.sums["due"][i],
+                )
+            )
+        return out
+
+
 def forecast(
     items: Iterable[OpenAmount],
     customers: dict[uuid.UUID, Lateness],
@@ -81,70 +215,24 @@ def forecast(
     start: date,
     weeks: int,
 ) -> list[Week]:
-    """Expected cash per week from ``start`` for ``weeks`` weeks.
+    """Expected cash per week from ``start`` (a Monday) for ``weeks`` weeks.
 
     ``low`` is the cash if every customer pays at the late edge of their
     band, ``high`` at the early edge (so low ≤ high for cumulative cash).
-    Amounts shifted beyond the horizon drop out of it.
+    Amounts shifted beyond the horizon drop out of it; amounts due later
+    that a customer's habit brings into it count.
     """
-    zero = Decimal(0)
-    expected = [zero] * weeks
-    low = [zero] * weeks
-    high = [zero] * weeks
-    plain = [zero] * weeks
-    origin = start.toordinal()
-    # Per customer once: the shifts in whole days and the partial share.
-    shifts: dict[uuid.UUID, tuple[int, int, int, Decimal]] = {}
-
-    def week(day: int) -> int | None:
-        # Money expected before the horizon starts (long overdue) lands in week 0.
-        index = max(0, (day - origin) // 7)
-        return index if index < weeks else None
-
+    sums = WeekSums(start, weeks)
+    shifts: dict[uuid.UUID, Shift] = {}  # per customer once
     for item in items:
         shift = shifts.get(item.customer_id)
         if shift is None:
-            f = blended(customers.get(item.customer_id), segment)
-            shift = (
-                round(f.mean_days),
-                round(f.mean_days + f.spread_days),
-                round(f.mean_days - f.spread_days),
-                Decimal(str(round(f.partial_share, 4))),
+            shift = shifts[item.customer_id] = shift_of(
+                blended(customers.get(item.customer_id), segment)
             )
-            shifts[item.customer_id] = shift
-        mean, late, early, partial = shift
-        due = item.due_on.toordinal()
-        amount = item.amount
-        if partial:
-            on_late = amount * partial
-            w = week(due + late)
-            if w is not None:
-                expected[w] += on_late
-            on_mean = amount - on_late
-        else:
-            on_mean = amount
-        for bucket, day, part in (
-            (expected, due + mean, on_mean),
-            (low, due + late, amount),
-            (high, due + early, amount),
-            (plain, due, amount),
-        ):
-            w = week(day)
-            if w is not None:
-                bucket[w] += part
-    out = []
-    for i in range(weeks):
-        lo, hi = sorted((low[i], high[i]))
-        out.append(
-            Week(
-                start + timedelta(days=7 * i),
-                expected[i],
-                min(lo, expected[i]),
-                max(hi, expected[i]),
-                plain[i],
-            )
-        )
-    return out
+        for kind, day, amount in cash_days(item.due_on, item.amount, shift):
+            sums.add(kind, day, amount)
+    return sums.result()
 
 
 def wape(actual: Sequence[Decimal], predicted: Sequence[Decimal]) -> Decimal | None:

@@ -85,6 +85,9 @@ class BacktestSchema(StrictSchema):
     error_forecast = fields.Decimal(as_string=True, allow_none=True)
     error_due_date = fields.Decimal(as_string=True, allow_none=True)
     measure = fields.String()
+    computed_at = fields.DateTime(
+        metadata={"description": "when the job computed it (it is about the past)"}
+    )
 
 
 class ForecastSchema(StrictSchema):

@@ -524,3 +524,39 @@ def test_deliveries_partial_then_full(svc, people):
         svc.client.get(f"/api/v1/orders/{order['id']}", headers=rep.headers).json["fulfilment"]
         == "delivered"
     )
+
+
+def test_an_erased_customer_keeps_legal_records_but_loses_personal_data(svc, people):
+    rep, _manager, _finance, admin = people
+    customer = uuid.uuid4()
+    quote = accepted_quote(svc, rep, admin, customer=customer)
+    c = svc.client.post(
+        "/api/v1/contracts/from-quote",
+        json={"quote_id": quote["id"], "their_signatory": "张三", "our_signatory": "李四"},
+        headers=rep.headers,
+    )
+    assert c.status_code == 201, c.json
+    other = accepted_quote(svc, rep, admin)
+    with svc.db.session() as session:
+        from orders.models import BuyerProfile, CreditRating
+
+        session.add(BuyerProfile(customer_id=customer, buyer_title="张三个体户", tax_number="91X"))
+        session.add(CreditRating(customer_id=customer, currency="CNY", risk="low"))
+        session.commit()
+    event = svc.event(
+        "customer.erased",
+        {"customer_id": str(customer), "contact_ids": [], "erased_at": "2026-12-03T06:00:00Z"},
+    )
+    assert svc.deliver(event) and not svc.deliver(event)  # once, however often delivered
+    seen = svc.client.get(f"/api/v1/quotes/{quote['id']}", headers=rep.headers).json
+    assert seen["customer_name"] is None and seen["total"] == quote["total"]
+    kept = svc.client.get(f"/api/v1/contracts/{c.json['id']}", headers=rep.headers).json
+    assert kept["their_signatory"] is None and kept["our_signatory"] == "李四"
+    assert kept["number"] == c.json["number"] and kept["total"] == c.json["total"]
+    untouched = svc.client.get(f"/api/v1/quotes/{other['id']}", headers=rep.headers).json
+    assert untouched["customer_name"] == "北京示例科技有限公司"
+    with svc.db.session() as session:
+        from orders.models import BuyerProfile, CreditRating
+
+        assert session.get(BuyerProfile, customer) is None
+        assert session.get(CreditRating, (customer, "CNY")) is None
