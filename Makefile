@@ -69,6 +69,8 @@ docs: install
 
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python -P bench/consumer.py  # -P: bench/orders.py must not hide the orders package
+	$(BIN)/python bench/signin.py
 
 constraints: install
 	$(BIN)/pip freeze --exclude-editable | grep -v '^#' > constraints.txt.new

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import Link, SpanKind, get_current_span
 
 from . import metrics, telemetry
 from .bus import Publisher, Topology
@@ -32,7 +32,7 @@ from .consumer import EventConsumer
 from .db import Database
 from .dead_letters import queue_depth
 from .events import Event
-from .inbox import Handler, Outcome, handle_batch, handle_once
+from .inbox import Handler, ManyHandler, Outcome, handle_batch, handle_once, many_of
 from .outbox import OutboxRelay, pending_stats
 from .service import Job, ServiceSpec
 
@@ -137,7 +137,36 @@ class Worker:
             ):
                 handler(session, event)
 
+        many = many_of(handler)
+        if many is not None:
+            run.handle_many = self._traced_many(many, tracer)  # type: ignore[attr-defined]
         return run
+
+    def _traced_many(self, many: ManyHandler, tracer: Any) -> ManyHandler:
+        def run_many(session: Any, events: list[Event]) -> None:
+            # One span for the batch, linked to each event's publishing trace.
+            links = []
+            for event in events:
+                context = get_current_span(
+                    telemetry.extract({"traceparent": event.traceparent or ""})
+                ).get_span_context()
+                if context.is_valid:
+                    links.append(Link(context))
+            with tracer.start_as_current_span(
+                f"{events[0].type} process",
+                kind=SpanKind.CONSUMER,
+                links=links,
+                attributes={
+                    "messaging.system": "rabbitmq",
+                    "messaging.operation": "process",
+                    "messaging.destination.name": self.topology.events.name,
+                    "messaging.batch.message_count": len(events),
+                    "crm.event.type": events[0].type,
+                },
+            ):
+                many(session, events)
+
+        return run_many
 
     def _run_job(self, job: Job) -> None:
         telemetry.current_service.set(self.spec.name)

@@ -132,13 +132,60 @@ def create_from_lead(session: Session, data: dict[str, Any]) -> Customer | None:
     Returns None when the lead already has its customer. The lead's person
     becomes the primary contact when the lead names a company.
     """
-    lead_id = uuid.UUID(data["lead_id"])
-    if session.scalar(select(Customer.id).where(Customer.lead_id == lead_id)) is not None:
-        return None
+    made = create_from_leads(session, [data])
+    return made[0] if made else None
+
+
+def create_from_leads(session: Session, leads: list[dict[str, Any]]) -> list[Customer]:
+    """The customers for many qualified leads, in a few statements whatever their number.
+
+    One per lead: a lead that already has its customer, or that appears
+    again later in ``leads``, makes nothing. Returns the customers made.
+    """
+    wanted: dict[uuid.UUID, dict[str, Any]] = {}
+    for data in leads:
+        wanted.setdefault(uuid.UUID(data["lead_id"]), data)
+    if not wanted:
+        return []
+    existing = set(session.scalars(select(Customer.lead_id).where(Customer.lead_id.in_(wanted))))
+    fresh = [(lead_id, data) for lead_id, data in wanted.items() if lead_id not in existing]
+    if not fresh:
+        return []
     now = utcnow()
+    pool_id = lookups.default_pool(session).id
+    customers = [_customer_for_lead(lead_id, data, pool_id, now) for lead_id, data in fresh]
+    session.add_all(customers)
+    session.flush()  # contacts and history refer to them (one INSERT for all)
+    for customer, (_lead_id, data) in zip(customers, fresh, strict=True):
+        if customer.company:
+            session.add(
+                Contact(
+                    customer_id=customer.id,
+                    name=data["name"].strip()[:200],
+                    email=data.get("email"),
+                    phone=data.get("phone"),
+                    is_primary=True,
+                )
+            )
+        record(
+            session,
+            customer,
+            "created",
+            at=now,
+            to_owner=customer.owner_id,
+            reason="lead qualified",
+        )
+    session.flush()
+    outbox.publish_many(session, "customer.created", [(created_event(c), c.id) for c in customers])
+    return customers
+
+
+def _customer_for_lead(
+    lead_id: uuid.UUID, data: dict[str, Any], pool_id: uuid.UUID, now: Any
+) -> Customer:
     owner_id = uuid.UUID(data["owner_id"]) if data.get("owner_id") else None
     company = (data.get("company") or "").strip() or None
-    customer = Customer(
+    return Customer(
         id=uuid.uuid4(),
         name=(company or data["name"]).strip()[:200],
         kind="company" if company else "person",
@@ -150,7 +197,7 @@ def create_from_lead(session: Session, data: dict[str, Any]) -> Customer | None:
         tags=[],
         custom_fields={},
         lead_id=lead_id,
-        pool_id=lookups.default_pool(session).id,
+        pool_id=pool_id,
         owner_id=owner_id,
         team_id=uuid.UUID(data["team_id"]) if data.get("team_id") and owner_id else None,
         created_at=now,
@@ -158,22 +205,6 @@ def create_from_lead(session: Session, data: dict[str, Any]) -> Customer | None:
         claimed_at=now if owner_id else None,
         released_at=None if owner_id else now,
     )
-    session.add(customer)
-    session.flush()  # contacts and history refer to it
-    if company:
-        session.add(
-            Contact(
-                customer_id=customer.id,
-                name=data["name"].strip()[:200],
-                email=data.get("email"),
-                phone=data.get("phone"),
-                is_primary=True,
-            )
-        )
-    record(session, customer, "created", at=now, to_owner=owner_id, reason="lead qualified")
-    session.flush()
-    outbox.publish(session, "customer.created", created_event(customer), subject=customer.id)
-    return customer
 
 
 SORTS = {
