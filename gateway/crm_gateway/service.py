@@ -45,6 +45,8 @@ def _settings(env: Env) -> dict[str, Any]:
         "key_publish_ahead": env.int("CRM_SIGNING_KEY_PUBLISH_AHEAD", 360, min=0),
         "api_key_token_ttl": env.int("CRM_API_KEY_TOKEN_TTL", 120, min=30, max=900),
         "max_upload_bytes": env.int("CRM_GATEWAY_MAX_BODY_BYTES", 64 * 1024 * 1024, min=1024),
+        # host:port of the keys listener (keys_listener.py); empty: none.
+        "keys_bind": env.str("CRM_GATEWAY_KEYS_BIND", ""),
     }
 
 
