@@ -1,6 +1,6 @@
 """``make bench``: lead intake figures beside a bare reference, measured in one run.
 
-Starts real servers with the same settings as ``crm-up`` (gunicorn, gthread
+Starts real servers with the same settings as ``crm-up`` (gunicorn, its gthread
 workers) on the local PostgreSQL and RabbitMQ, in throwaway databases and a
 throwaway bus namespace: the gateway, the leads web app and its worker, and
 the reference (``bench/reference.py``: minimal Flask + SQLAlchemy inserting
@@ -75,7 +75,7 @@ def gunicorn(port: int, app: str) -> list[str]:
         "--workers",
         os.environ.get("CRM_WEB_WORKERS", "2"),
         "--worker-class",
-        "gthread",
+        "crm_shared.gunicorn_worker.ThreadWorker",
         "--threads",
         os.environ.get("CRM_WEB_THREADS", "8"),
         "--graceful-timeout",

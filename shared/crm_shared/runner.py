@@ -31,6 +31,8 @@ from .service import ServiceSpec, discover
 LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 LOCAL_RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
 WORKER_PORT_OFFSET = 100  # a service on 8101 has its worker's health on 8201
+# gthread, answering what gunicorn itself refuses as problem details.
+GUNICORN_WORKER = "crm_shared.gunicorn_worker.ThreadWorker"
 KEYS_PORT_OFFSET = 99  # the gateway on 8000 serves its signing keys on 8099
 
 
@@ -204,7 +206,7 @@ def process_table(specs: Mapping[str, ServiceSpec], env: Mapping[str, str]) -> d
         )
         table[f"{spec.name}-web"] = (
             f"{python} -m gunicorn --bind 127.0.0.1:{port} --workers {web_workers}"
-            f" --worker-class gthread --threads {threads} --graceful-timeout 10"
+            f" --worker-class {GUNICORN_WORKER} --threads {threads} --graceful-timeout 10"
             f" --timeout 60 '{spec.import_name}.app:create_app()'"
         )
         worker = f"{python} -m {spec.import_name} worker"
