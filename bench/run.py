@@ -125,7 +125,9 @@ def main() -> int:
         .render_as_string(hide_password=False)
         for name in ("gateway", "leads", "reference")
     }
-    ports = {name: free_port() for name in ("gateway", "leads", "reference", "worker", "jobs")}
+    ports = {
+        name: free_port() for name in ("gateway", "keys", "leads", "reference", "worker", "jobs")
+    }
     namespace = f"bench-{run}"
     env = {
         **os.environ,
@@ -137,7 +139,9 @@ def main() -> int:
         "CRM_ADMIN_PASSWORD": PASSWORD,
         # A throwaway key-encryption key: the gateway refuses PostgreSQL without one.
         "CRM_GATEWAY_KEY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-        "CRM_JWKS_URL": f"http://127.0.0.1:{ports['gateway']}/api/v1/auth/jwks.json",
+        # As crm-up: the gateway's keys on a listener apart from proxied traffic.
+        "CRM_GATEWAY_KEYS_BIND": f"127.0.0.1:{ports['keys']}",
+        "CRM_JWKS_URL": f"http://127.0.0.1:{ports['keys']}/jwks.json",
         "CRM_LEADS_URL": f"http://127.0.0.1:{ports['leads']}",
         "CRM_LEADS_WORKER_HEALTH_PORT": str(ports["worker"]),
         "CRM_LOG_LEVEL": "WARNING",
