@@ -147,7 +147,9 @@ def create_from_leads(session: Session, leads: list[dict[str, Any]]) -> list[Cus
         wanted.setdefault(uuid.UUID(data["lead_id"]), data)
     if not wanted:
         return []
-    existing = set(session.scalars(select(Customer.lead_id).where(Customer.lead_id.in_(wanted))))
+    existing = set(
+        session.scalars(select(Customer.lead_id).where(Customer.lead_id.in_(list(wanted))))
+    )
     fresh = [(lead_id, data) for lead_id, data in wanted.items() if lead_id not in existing]
     if not fresh:
         return []
