@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from opentelemetry.trace import Link, SpanKind, get_current_span
+from opentelemetry.trace import SpanKind, Status, StatusCode, use_span
 
 from . import metrics, telemetry
 from .bus import Publisher, Topology
@@ -144,27 +144,35 @@ class Worker:
 
     def _traced_many(self, many: ManyHandler, tracer: Any) -> ManyHandler:
         def run_many(session: Any, events: list[Event]) -> None:
-            # One span for the batch, linked to each event's publishing trace.
-            links = []
-            for event in events:
-                context = get_current_span(
-                    telemetry.extract({"traceparent": event.traceparent or ""})
-                ).get_span_context()
-                if context.is_valid:
-                    links.append(Link(context))
-            with tracer.start_as_current_span(
-                f"{events[0].type} process",
-                kind=SpanKind.CONSUMER,
-                links=links,
-                attributes={
-                    "messaging.system": "rabbitmq",
-                    "messaging.operation": "process",
-                    "messaging.destination.name": self.topology.events.name,
-                    "messaging.batch.message_count": len(events),
-                    "crm.event.type": events[0].type,
-                },
-            ):
-                many(session, events)
+            # Each event's trace gets its consumer span, covering the batch's
+            # work; the work itself runs under the first event's span.
+            spans = [
+                tracer.start_span(
+                    f"{event.type} process",
+                    context=telemetry.extract({"traceparent": event.traceparent or ""}),
+                    kind=SpanKind.CONSUMER,
+                    attributes={
+                        "messaging.system": "rabbitmq",
+                        "messaging.operation": "process",
+                        "messaging.destination.name": self.topology.events.name,
+                        "messaging.message.id": event.id,
+                        "messaging.batch.message_count": len(events),
+                        "crm.event.type": event.type,
+                    },
+                )
+                for event in events
+            ]
+            try:
+                with use_span(spans[0], end_on_exit=False, record_exception=False):
+                    many(session, events)
+            except Exception as exc:
+                for span in spans:
+                    span.record_exception(exc)
+                    span.set_status(Status(StatusCode.ERROR, str(exc)[:200]))
+                raise
+            finally:
+                for span in spans:
+                    span.end()
 
         return run_many
 
