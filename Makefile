@@ -67,10 +67,12 @@ format: install
 docs: install
 	$(BIN)/python -c "from crm_shared.asyncapi import render; from crm_shared.service import discover; print(render(discover()), end='')" > docs/asyncapi.yaml
 
+# -P: the script's folder is not put first on the path, so bench/orders.py
+# does not hide the orders package.
 bench: install
-	$(BIN)/python bench/run.py
-	$(BIN)/python -P bench/consumer.py  # -P: bench/orders.py must not hide the orders package
-	$(BIN)/python bench/signin.py
+	$(BIN)/python -P bench/run.py
+	$(BIN)/python -P bench/consumer.py
+	$(BIN)/python -P bench/signin.py
 
 constraints: install
 	$(BIN)/pip freeze --exclude-editable | grep -v '^#' > constraints.txt.new

@@ -38,7 +38,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
+# Last, not first: bench/orders.py must not hide the orders package.
+sys.path.append(str(ROOT / "bench"))
 
 import load  # noqa: E402
 
@@ -145,7 +146,6 @@ def main() -> int:
         "CRM_LEADS_URL": f"http://127.0.0.1:{ports['leads']}",
         "CRM_LEADS_WORKER_HEALTH_PORT": str(ports["worker"]),
         "CRM_LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT / "bench"),
     }
     print(f"bench run {run}: preparing databases", flush=True)
     os.environ.update(env)
@@ -164,7 +164,11 @@ def main() -> int:
     commands = {
         "gateway": gunicorn(ports["gateway"], "crm_gateway.app:create_app()"),
         "leads": gunicorn(ports["leads"], "leads.app:create_app()"),
-        "reference": gunicorn(ports["reference"], "reference:create_app()"),
+        # Only the reference imports from bench/ (where orders.py would hide orders).
+        "reference": [
+            *gunicorn(ports["reference"], "reference:create_app()")[:-1],
+            *("--pythonpath", str(ROOT / "bench"), "reference:create_app()"),
+        ],
         # Split as crm-up splits it (ServiceSpec.jobs_apart): relay and consumer, and jobs.
         "leads-worker": [PYTHON, "-m", "leads", "worker", "--roles", "relay,consumer"],
         "leads-jobs": [
@@ -187,7 +191,8 @@ def main() -> int:
         gateway = f"http://127.0.0.1:{ports['gateway']}"
         leads = f"http://127.0.0.1:{ports['leads']}"
         reference = f"http://127.0.0.1:{ports['reference']}"
-        wait_ready(gateway + "/readyz")
+        # Only leads runs behind it: the gateway's /readyz waits for every service.
+        wait_ready(gateway + "/healthz")
         wait_ready(leads + "/readyz")
         wait_ready(reference + "/api/v1/leads")
         wait_ready(f"http://127.0.0.1:{ports['worker']}/readyz")
