@@ -29,7 +29,7 @@ from .keys import ensure_signing_key, make_cipher
 from .models import LoginAttempt, Team, User
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
 from .refresh import revoke_refresh_tokens
-from .throttle import ThrottlePolicy, retry_after
+from .rules.throttle import ThrottlePolicy, retry_after
 
 
 def _user_event(user: User) -> dict[str, Any]:
@@ -166,8 +166,10 @@ def authenticate(
 ) -> User:
     """The active user with these credentials; every try is recorded and throttled.
 
-    Throttling counts failures per username *and address*, so an attacker
-    guessing from elsewhere never locks the user out of their own address;
+    Throttling counts failures per username *and address* (each failure past
+    the first few doubles the wait before the next try, then the pair is
+    refused), so an attacker guessing from elsewhere never locks the user
+    out of their own address;
     an address failing for many usernames is refused too, and so is a
     username failing from many addresses, except from an address it signed
     in from before (a known address).
@@ -188,7 +190,7 @@ def authenticate(
     )
     wait = retry_after(policy, pair_failures, client_failures, user_failures, now)
     if wait is not None:
-        raise TooManyRequests("too many failed sign-ins; try again later", retry_after=wait)
+        raise TooManyRequests(f"too many failed sign-ins; try again in {wait} s", retry_after=wait)
     user = session.scalars(select(User).where(User.username == username)).first()
     ok = verify_password(user.password_hash if user else None, password)
     ok = ok and user is not None and user.active

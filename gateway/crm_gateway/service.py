@@ -16,7 +16,7 @@ from .models import metadata
 
 
 def _settings(env: Env) -> dict[str, Any]:
-    from .throttle import ThrottlePolicy
+    from .rules.throttle import ThrottlePolicy
 
     urls = {name: service_url(env, name) for name in DEFAULT_PORTS if name != "gateway"}
     secret_env = {
@@ -39,12 +39,16 @@ def _settings(env: Env) -> dict[str, Any]:
             per_user=env.int("CRM_LOGIN_MAX_FAILURES", 5, min=1),
             per_client=env.int("CRM_LOGIN_MAX_CLIENT_FAILURES", 20, min=1),
             per_user_any_address=env.int("CRM_LOGIN_MAX_USER_FAILURES_ANYWHERE", 50, min=1),
+            free_failures=env.int("CRM_LOGIN_FREE_FAILURES", 2, min=0),
+            first_delay=env.float("CRM_LOGIN_FIRST_DELAY", 1.0, min=0.0),
         ),
         "refresh_ttl": env.int("CRM_REFRESH_TOKEN_TTL", 14 * 86400, min=300),
         # Longer than a service's background JWKS refresh (300 s) plus slack.
         "key_publish_ahead": env.int("CRM_SIGNING_KEY_PUBLISH_AHEAD", 360, min=0),
         "api_key_token_ttl": env.int("CRM_API_KEY_TOKEN_TTL", 120, min=30, max=900),
         "max_upload_bytes": env.int("CRM_GATEWAY_MAX_BODY_BYTES", 64 * 1024 * 1024, min=1024),
+        # host:port of the keys listener (keys_listener.py); empty: none.
+        "keys_bind": env.str("CRM_GATEWAY_KEYS_BIND", ""),
     }
 
 

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 
 from crm_gateway.service import SERVICE
@@ -88,3 +90,26 @@ def routed_gateway(stub_service, make_gateway):
 
     make.app, make.url, make.declared = app, url, declared
     return make
+
+
+class Clock:
+    """The time sign-in throttling sees; moved by the test."""
+
+    def __init__(self) -> None:
+        from crm_shared.db import utcnow
+
+        self.now = utcnow()
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    """Sign-in attempts happen at ``clock.now`` (``clock.advance`` moves it)."""
+    clock = Clock()
+    monkeypatch.setattr("crm_gateway.accounts.utcnow", clock)
+    return clock

@@ -45,13 +45,24 @@ def test_a_token_with_alg_none_or_another_key_is_refused(gw, tokens):
     )
 
 
-def test_wrong_password_then_throttled(gw, login):
-    for _ in range(5):
+def test_wrong_passwords_slow_down_then_refuse(gw, login, clock):
+    for _ in range(2):
         assert login(gw, password="wrong password!").status_code == 401
+    # The third failure makes the next try wait 1 s, the fourth 2 s.
+    for delay in (1, 2):
+        assert login(gw, password="wrong password!").status_code == 401
+        slowed = login(gw)
+        assert slowed.status_code == 429, "even the right password waits its turn"
+        assert slowed.headers["Retry-After"] == str(delay)
+        assert slowed.content_type == "application/problem+json"
+        clock.advance(delay)
+    assert login(gw, password="wrong password!").status_code == 401
+    clock.advance(60)
     blocked = login(gw)
-    assert blocked.status_code == 429
-    assert int(blocked.headers["Retry-After"]) > 0
-    assert blocked.content_type == "application/problem+json"
+    assert blocked.status_code == 429, "five failures refuse the pair for the window"
+    assert int(blocked.headers["Retry-After"]) > 60
+    clock.advance(15 * 60)
+    assert login(gw).status_code == 200
 
 
 def test_unknown_user_gets_the_same_answer_as_a_wrong_password(gw, login):

@@ -74,13 +74,25 @@ def _login_from(gw, address, username, password):
     )
 
 
-def test_an_attacker_elsewhere_cannot_lock_the_user_out_of_their_own_address(gw, rita):
+def test_an_attacker_elsewhere_cannot_lock_the_user_out_of_their_own_address(gw, rita, clock):
     home, attacker = "10.1.1.1", "203.0.113.9"
     assert _login_from(gw, home, "rita", REP_PASSWORD).status_code == 200
-    for _ in range(5):
-        assert _login_from(gw, attacker, "rita", "guess-guess-guess").status_code == 401
-    assert _login_from(gw, attacker, "rita", "guess-guess-guess").status_code == 429
+    statuses = []
+    for _ in range(40):  # guessing as fast as the gateway lets it, for a minute
+        statuses.append(_login_from(gw, attacker, "rita", "guess-guess-guess").status_code)
+        clock.advance(1.5)
+    # Slowed down after two failures, refused after five: only five guesses got through.
+    assert statuses[:5] == [401, 401, 401, 401, 429], "the fifth try came too soon"
+    assert statuses.count(401) == 5 and set(statuses[6:]) == {429}
     assert _login_from(gw, attacker, "rita", REP_PASSWORD).status_code == 429
+    # Meanwhile rita, from her own address: the right password works at once.
+    assert _login_from(gw, home, "rita", REP_PASSWORD).status_code == 200
+    # And her own typing errors slow only her own address down, briefly.
+    clock.advance(1)
+    for _ in range(3):
+        assert _login_from(gw, home, "rita", "typo-typo-typo").status_code == 401
+    assert _login_from(gw, home, "rita", REP_PASSWORD).status_code == 429
+    clock.advance(1)
     assert _login_from(gw, home, "rita", REP_PASSWORD).status_code == 200
 
 

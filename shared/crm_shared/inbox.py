@@ -8,7 +8,7 @@ repeat is acknowledged and skipped.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -18,6 +18,37 @@ from .events import Event
 from .tables import inbox
 
 Handler = Callable[[Session, Event], None]
+# A handler's batch form: the same changes for many events, in a few statements.
+ManyHandler = Callable[[Session, list[Event]], None]
+
+
+class _Batched(Protocol):
+    handle_many: ManyHandler
+
+    def __call__(self, session: Session, event: Event) -> None: ...
+
+
+def handles_batches(many: ManyHandler) -> Callable[[Handler], Handler]:
+    """Give a handler its batch form: ``many(session, events)`` does what it does for each.
+
+    In a batch, the consumer hands every fresh event of that handler to
+    ``many`` at once (after the batch's other handlers, in the same
+    transaction). When the batch fails, each event is handled alone by the
+    handler itself, so ``many`` must leave the same state as calling the
+    handler once per event, repeats of one business key included.
+    """
+
+    def mark(one: Handler) -> Handler:
+        batched: _Batched = one  # type: ignore[assignment]
+        batched.handle_many = many
+        return one
+
+    return mark
+
+
+def many_of(handler: Handler) -> ManyHandler | None:
+    """The batch form of ``handler``, if it has one (see :func:`handles_batches`)."""
+    return getattr(handler, "handle_many", None)
 
 
 def _insert(session: Session) -> Any:
@@ -102,9 +133,12 @@ def handle_batch(
     """Handle a batch of events once each, in one transaction when all succeed.
 
     One transaction for the whole batch saves a commit (and a round trip) per
-    event. If any handler fails, that transaction is rolled back and every
-    event is handled alone, so a bad event spends only its own attempt and
-    never blocks or double-applies the others. A database outage
+    event; handlers with a batch form (:func:`handles_batches`) get all their
+    fresh events of the batch in one call, after the others, so their reads
+    and writes take a few statements for the batch. If any handler fails,
+    that transaction is rolled back and every event is handled alone (by the
+    handler itself), so a bad event spends only its own attempt and never
+    blocks or double-applies the others. A database outage
     (:func:`~crm_shared.db.is_transient`) is raised for the caller to wait out.
     """
     if not events:
@@ -114,13 +148,22 @@ def handle_batch(
             # One inbox statement for the batch instead of one per event.
             fresh = claim_many(session, events)
             outcomes: list[Outcome] = []
+            grouped: dict[str, tuple[ManyHandler, list[Event]]] = {}
             for event in events:
                 if event.id in fresh:
                     fresh.discard(event.id)  # a repeat later in the batch is skipped
-                    handler_for(event)(session, event)
+                    handler = handler_for(event)
+                    many = many_of(handler)
+                    if many is None:
+                        handler(session, event)
+                    else:
+                        grouped.setdefault(event.type, (many, []))[1].append(event)
                     outcomes.append(HANDLED)
                 else:
                     outcomes.append(SKIPPED)
+            # Order within a batch is not promised (handlers tolerate any order).
+            for many, group in grouped.values():
+                many(session, group)
         return outcomes
     except Exception as exc:
         if is_transient(exc):

@@ -31,6 +31,9 @@ from .service import ServiceSpec, discover
 LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 LOCAL_RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
 WORKER_PORT_OFFSET = 100  # a service on 8101 has its worker's health on 8201
+# gthread, answering what gunicorn itself refuses as problem details.
+GUNICORN_WORKER = "crm_shared.gunicorn_worker.ThreadWorker"
+KEYS_PORT_OFFSET = 99  # the gateway on 8000 serves its signing keys on 8099
 
 
 def _ordered(specs: Mapping[str, ServiceSpec]) -> list[ServiceSpec]:
@@ -51,9 +54,18 @@ def local_environment(
     ports = {name: port + port_offset for name, port in DEFAULT_PORTS.items()}
     if env.get("CRM_GATEWAY_PORT"):
         ports["gateway"] = int(env["CRM_GATEWAY_PORT"])
+    jwks_url = f"http://127.0.0.1:{ports['gateway']}/api/v1/auth/jwks.json"
+    keys: dict[str, str] = {}
+    if not embedded:
+        # The gateway's keys on a listener of their own, apart from gunicorn's
+        # threads that proxied traffic holds (crm_gateway.keys_listener).
+        keys_port = ports["gateway"] + KEYS_PORT_OFFSET
+        keys["CRM_GATEWAY_KEYS_BIND"] = f"127.0.0.1:{keys_port}"
+        jwks_url = f"http://127.0.0.1:{keys_port}/jwks.json"
     defaults: dict[str, str] = {
+        **keys,
         "CRM_BROKER_URL": "memory://" if embedded else LOCAL_RABBITMQ,
-        "CRM_JWKS_URL": f"http://127.0.0.1:{ports['gateway']}/api/v1/auth/jwks.json",
+        "CRM_JWKS_URL": jwks_url,
         "CRM_DATA_DIR": str(data_dir),
         "CRM_GATEWAY_PORT": str(ports["gateway"]),
     }
@@ -195,8 +207,7 @@ def process_table(specs: Mapping[str, ServiceSpec], env: Mapping[str, str]) -> d
         table[f"{spec.name}-web"] = (
             f"{python} -m gunicorn --config python:crm_shared.gunicorn_config"
             f" --bind 127.0.0.1:{port} --workers {web_workers}"
-            f" --worker-class crm_shared.gunicorn_worker.ThreadWorker --threads {threads}"
-            " --graceful-timeout 10"
+            f" --worker-class {GUNICORN_WORKER} --threads {threads} --graceful-timeout 10"
             f" --timeout 60 '{spec.import_name}.app:create_app()'"
         )
         worker = f"{python} -m {spec.import_name} worker"

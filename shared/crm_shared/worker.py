@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, Status, StatusCode, use_span
 
 from . import metrics, telemetry
 from .bus import Publisher, Topology
@@ -32,7 +32,7 @@ from .consumer import EventConsumer
 from .db import Database
 from .dead_letters import queue_depth
 from .events import Event
-from .inbox import Handler, Outcome, handle_batch, handle_once
+from .inbox import Handler, ManyHandler, Outcome, handle_batch, handle_once, many_of
 from .outbox import OutboxRelay, pending_stats
 from .service import Job, ServiceSpec
 
@@ -137,7 +137,44 @@ class Worker:
             ):
                 handler(session, event)
 
+        many = many_of(handler)
+        if many is not None:
+            run.handle_many = self._traced_many(many, tracer)  # type: ignore[attr-defined]
         return run
+
+    def _traced_many(self, many: ManyHandler, tracer: Any) -> ManyHandler:
+        def run_many(session: Any, events: list[Event]) -> None:
+            # Each event's trace gets its consumer span, covering the batch's
+            # work; the work itself runs under the first event's span.
+            spans = [
+                tracer.start_span(
+                    f"{event.type} process",
+                    context=telemetry.extract({"traceparent": event.traceparent or ""}),
+                    kind=SpanKind.CONSUMER,
+                    attributes={
+                        "messaging.system": "rabbitmq",
+                        "messaging.operation": "process",
+                        "messaging.destination.name": self.topology.events.name,
+                        "messaging.message.id": event.id,
+                        "messaging.batch.message_count": len(events),
+                        "crm.event.type": event.type,
+                    },
+                )
+                for event in events
+            ]
+            try:
+                with use_span(spans[0], end_on_exit=False, record_exception=False):
+                    many(session, events)
+            except Exception as exc:
+                for span in spans:
+                    span.record_exception(exc)
+                    span.set_status(Status(StatusCode.ERROR, str(exc)[:200]))
+                raise
+            finally:
+                for span in spans:
+                    span.end()
+
+        return run_many
 
     def _run_job(self, job: Job) -> None:
         telemetry.current_service.set(self.spec.name)

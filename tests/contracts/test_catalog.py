@@ -17,7 +17,7 @@ from crm_shared.service import discover
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = discover()
 BACKBONE = ("lead.qualified", "customer.recycled", "deal.won", "payment.received", "ticket.closed")
-PUBLISH_CALL = re.compile(r"outbox\.publish\(\s*session,\s*\"([a-z_]+\.[a-z_]+)\"", re.S)
+PUBLISH_CALL = re.compile(r"outbox\.publish(?:_many)?\(\s*session,\s*\"([a-z_]+\.[a-z_]+)\"", re.S)
 
 
 def test_asyncapi_document_is_generated_from_the_contracts():

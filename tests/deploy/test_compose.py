@@ -122,3 +122,34 @@ def test_each_service_uses_its_own_broker_user_provisioned_first(name):
     depends = SERVICES[name]["depends_on"]
     assert depends["broker-provision"]["condition"] == "service_completed_successfully"
     assert provision["command"][:3] == ["python", "-m", "crm_shared.broker_users"]
+
+
+def test_services_believe_forwarded_addresses_only_from_the_gateway():
+    """Per-address limits behind the gateway see the client, not one shared address."""
+    import ipaddress
+
+    from crm_shared.client_address import trusted_proxies_from_env
+
+    gateway_ip = SERVICES["gateway"]["networks"]["default"]["ipv4_address"]
+    subnet = COMPOSE["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(gateway_ip) in ipaddress.ip_network(subnet)
+    neighbour = str(ipaddress.ip_address(gateway_ip) + 1)  # another container
+    for name in SPECS:
+        proxies = trusted_proxies_from_env(name, environment(name))
+        if name == "gateway":
+            assert proxies.networks == (), "clients reach the gateway directly"
+            continue
+        assert proxies.trusts(gateway_ip), name
+        assert not proxies.trusts(neighbour), name
+        seen = proxies.client(gateway_ip, "203.0.113.9")
+        assert seen == "203.0.113.9"
+        assert proxies.client(neighbour, "203.0.113.9") == neighbour
+
+
+def test_services_fetch_the_keys_from_the_gateways_own_keys_listener():
+    from urllib.parse import urlsplit
+
+    bind = environment("gateway")["CRM_GATEWAY_KEYS_BIND"]
+    for name in SPECS:
+        url = urlsplit(environment(name)["CRM_JWKS_URL"])
+        assert (url.hostname, url.port) == ("gateway", int(bind.rsplit(":", 1)[1])), name

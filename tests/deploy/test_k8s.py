@@ -13,6 +13,15 @@ ROOT = Path(__file__).resolve().parents[2]
 SPECS = discover()
 
 
+KEYS_PORT = 8099
+
+
+def config() -> dict[str, str]:
+    documents = yaml.safe_load_all((ROOT / "deploy" / "k8s" / "namespace.yaml").read_text())
+    [found] = [d for d in documents if d["kind"] == "ConfigMap"]
+    return found["data"]
+
+
 def manifests(name: str) -> dict[tuple[str, str], dict]:
     documents = yaml.safe_load_all((ROOT / "deploy" / "k8s" / f"{name}.yaml").read_text())
     return {(d["kind"], d["metadata"]["name"]): d for d in documents}
@@ -65,7 +74,9 @@ def test_web_worker_and_service(name):
     assert migrate["command"] == ["python", "-m", spec.import_name, "migrate"]
     [container] = web["containers"]
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": spec.port}
-    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": spec.port}
+    # The gateway's liveness is answered beside proxied traffic (its keys listener).
+    live = KEYS_PORT if name == "gateway" else spec.port
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": live}
     command = ["python", "-m", spec.import_name, "worker"]
     workers = {f"{name}-worker": command}
     if spec.jobs_apart:
@@ -86,3 +97,33 @@ def test_lead_intake_scales_out():
     hpa = manifests("leads")[("HorizontalPodAutoscaler", "leads")]["spec"]
     assert hpa["scaleTargetRef"]["name"] == "leads"
     assert hpa["maxReplicas"] > hpa["minReplicas"] >= 2
+
+
+def test_services_fetch_the_keys_from_the_gateways_keys_listener():
+    from urllib.parse import urlsplit
+
+    data = config()
+    assert data["CRM_GATEWAY_KEYS_BIND"] == f"0.0.0.0:{KEYS_PORT}"
+    url = urlsplit(data["CRM_JWKS_URL"])
+    assert (url.hostname, url.port) == ("gateway", KEYS_PORT)
+    found = manifests("gateway")
+    service_ports = {
+        p["port"]: p["targetPort"] for p in found[("Service", "gateway")]["spec"]["ports"]
+    }
+    assert service_ports[KEYS_PORT] == KEYS_PORT
+    [web] = found[("Deployment", "gateway")]["spec"]["template"]["spec"]["containers"]
+    assert KEYS_PORT in {p["containerPort"] for p in web["ports"]}
+
+
+def test_services_believe_forwarded_addresses_only_from_the_pod_network():
+    from crm_shared.client_address import trusted_proxies_from_env
+
+    data = config()
+    for name in SPECS:
+        proxies = trusted_proxies_from_env(name, data)
+        if name == "gateway":
+            assert proxies.networks == (), "clients (or an ingress you add) reach it directly"
+        else:
+            assert proxies.networks, f"{name} would see every client as the gateway"
+            assert proxies.client("10.244.3.7", "203.0.113.9") == "203.0.113.9"
+            assert proxies.client("192.0.2.1", "203.0.113.9") == "192.0.2.1"

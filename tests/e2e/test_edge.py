@@ -5,12 +5,14 @@ directly or through the gateway, and nothing is stored; a body just under
 the limit arrives whole; a large body without a token is refused before it
 is sent; a stopped web process finishes its in-flight request; restarting
 the leads service under a steady loop of requests through the gateway
-gives no 502; only plain /api/v1/ paths are forwarded.
+gives no 502; only plain /api/v1/ paths are forwarded; the gateway serves
+its signing keys while every one of its threads waits on a slow service.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import signal
 import socket
@@ -19,6 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -26,12 +29,15 @@ import requests
 from sqlalchemy import create_engine, func, select
 
 from crm_shared.config import DEFAULT_PORTS, env_prefix
+from crm_shared.runner import GUNICORN_WORKER
 from crm_shared.tables import import_jobs
 
 # Ports of their own: the session's systems keep theirs while this module runs.
 PORT_OFFSET = int(os.environ.get("CRM_E2E_PORT_OFFSET", "10000")) + 700
 GATEWAY_PORT = DEFAULT_PORTS["gateway"] + PORT_OFFSET
 LEADS_PORT = DEFAULT_PORTS["leads"] + PORT_OFFSET
+KEYS_PORT = GATEWAY_PORT + 99
+GATEWAY_THREADS = 4
 ADMIN_PASSWORD = "edge-admin-password"
 IMPORT_LIMIT = 2 * 1024 * 1024
 PYTHON = sys.executable
@@ -49,17 +55,65 @@ def _wait(url: str, timeout: float = 60) -> None:
     raise AssertionError(f"{url} did not become ready")
 
 
+class SlowService:
+    """Stands in for opportunities: ``/api/v1/slowpoke`` holds each call until released."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.release.set()
+        self.held = 0
+        self._lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                if self.path.startswith("/api/v1/slowpoke"):
+                    with outer._lock:
+                        outer.held += 1
+                    outer.release.wait(120)
+                    with outer._lock:
+                        outer.held -= 1
+                    body: dict = {"items": []}
+                elif self.path == "/routes.json":
+                    body = {"service": "opportunities", "resources": ["slowpoke"]}
+                else:
+                    body = {"status": "ok"}
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+
+
 class Edge:
     """leads and the gateway as gunicorn processes on SQLite."""
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
+        self.slow = SlowService()
         self.env = {k: v for k, v in os.environ.items() if not (k.startswith("CRM_") and k != "CI")}
         self.env.update(
             {
                 "CRM_BROKER_URL": "memory://",
                 "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                "CRM_JWKS_URL": f"http://127.0.0.1:{GATEWAY_PORT}/api/v1/auth/jwks.json",
+                # As crm-up, compose and the cluster run it: keys on a listener of their own.
+                "CRM_GATEWAY_KEYS_BIND": f"127.0.0.1:{KEYS_PORT}",
+                "CRM_JWKS_URL": f"http://127.0.0.1:{KEYS_PORT}/jwks.json",
                 "CRM_LEADS_MAX_IMPORT_BYTES": str(IMPORT_LIMIT),
                 "CRM_LEADS_TRUSTED_PROXIES": "127.0.0.1",
                 "CRM_PROXY_RETRY_SECONDS": "10",
@@ -71,6 +125,7 @@ class Edge:
             self.env[f"{prefix}_DATABASE_URL"] = f"sqlite:///{workdir / (name + '.db')}"
             if name != "gateway":
                 self.env[f"{prefix}_URL"] = f"http://127.0.0.1:{port + PORT_OFFSET}"
+        self.env["CRM_OPPORTUNITIES_URL"] = self.slow.url
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         for module in ("leads", "crm_gateway"):
             subprocess.run(
@@ -83,7 +138,8 @@ class Edge:
         self.processes[name] = subprocess.Popen(
             [
                 PYTHON, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                "--worker-class", "gthread", "--threads", "4", "--graceful-timeout", "10",
+                "--worker-class", GUNICORN_WORKER, "--threads", str(GATEWAY_THREADS),
+                "--graceful-timeout", "10",
                 f"{module}.app:create_app()",
             ],
             env=self.env,
@@ -99,6 +155,7 @@ class Edge:
         return process
 
     def close(self) -> None:
+        self.slow.close()
         for name in list(self.processes):
             process = self.stop(name)
             try:
@@ -280,3 +337,99 @@ def test_restarting_a_service_under_load_gives_no_502(edge: Edge):
         thread.join(30)
     assert before > 0 and len(statuses) > before
     assert set(statuses) == {200}, {s: statuses.count(s) for s in set(statuses)}
+
+
+def test_the_gateway_serves_its_keys_while_every_proxy_thread_is_held(edge: Edge):
+    """Services fetching the keys in a burst never wait behind the burst (issue 13 item 28)."""
+    token = edge.token()
+    slow = edge.slow
+    slow.release.clear()
+    statuses: list[int] = []
+
+    def call() -> None:
+        statuses.append(
+            requests.get(
+                f"http://127.0.0.1:{GATEWAY_PORT}/api/v1/slowpoke",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=180,
+            ).status_code
+        )
+
+    # More calls than the gateway has threads: the extra ones queue behind the held ones.
+    callers = [threading.Thread(target=call) for _ in range(GATEWAY_THREADS + 2)]
+    for caller in callers:
+        caller.start()
+    try:
+        deadline = time.monotonic() + 60
+        while slow.held < GATEWAY_THREADS and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert slow.held == GATEWAY_THREADS, "every gateway thread waits on the slow service"
+        keys = requests.get(f"http://127.0.0.1:{KEYS_PORT}/jwks.json", timeout=60)
+        health = requests.get(f"http://127.0.0.1:{KEYS_PORT}/healthz", timeout=60)
+        assert keys.status_code == 200, keys.text
+        assert keys.json()["keys"] and all(k["kid"] for k in keys.json()["keys"])
+        assert health.status_code == 200
+        assert slow.held == GATEWAY_THREADS and not statuses, "answered while all were held"
+        other = requests.get(f"http://127.0.0.1:{KEYS_PORT}/api/v1/leads", timeout=60)
+        assert other.status_code == 404, "the keys listener proxies nothing"
+        assert other.headers["Content-Type"] == "application/problem+json"
+    finally:
+        slow.release.set()
+        for caller in callers:
+            caller.join(180)
+    assert statuses == [200] * (GATEWAY_THREADS + 2)
+
+
+def _exchange(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send a raw request; the status, headers and body of the answer (read to close)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+        conn.sendall(request)
+        received = b""
+        while chunk := conn.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(lines[0].split()[1]), headers, body
+
+
+def _get(path: str, *headers: str) -> bytes:
+    extra = "".join(f"{h}\r\n" for h in headers)
+    return f"GET {path} HTTP/1.1\r\nHost: x\r\n{extra}Connection: close\r\n\r\n".encode()
+
+
+@pytest.mark.parametrize("port", [GATEWAY_PORT, LEADS_PORT], ids=["gateway", "leads"])
+def test_what_gunicorn_refuses_itself_is_a_problem_too(edge: Edge, port: int):
+    """414, 431 and unreadable requests, refused before the app, answer as problem details."""
+    cases = {
+        _get("/api/v1/leads?q=" + "a" * 9000): 414,  # over gunicorn's request line
+        _get("/api/v1/leads", "X-Big: " + "b" * 9000): 431,  # one header over its field size
+        _get("/api/v1/leads", *(f"X-H{i}: v" for i in range(120))): 431,  # too many headers
+        b"NOT A REQUEST LINE\r\n\r\n": 400,
+    }
+    for request, status in cases.items():
+        got, headers, body = _exchange(port, request)
+        assert got == status, (request[:60], body[:200])
+        assert headers["content-type"] == "application/problem+json", body[:200]
+        problem = json.loads(body)
+        assert problem["status"] == status and problem["title"] and problem["type"]
+
+
+@pytest.mark.parametrize("port", [GATEWAY_PORT, LEADS_PORT], ids=["gateway", "leads"])
+def test_within_gunicorns_raised_limits_the_app_itself_answers(edge: Edge, port: int):
+    token = edge.token()
+    auth = f"Authorization: Bearer {token}"
+    # Longer than gunicorn's default request line (4,094) but within the API's 8 KiB.
+    # The app reads it and names the field (gunicorn's default would refuse the line).
+    status, headers, body = _exchange(port, _get("/api/v1/leads?limit=1&q=" + "c" * 6000, auth))
+    assert status == 422, body[:300]
+    assert [e["field"] for e in json.loads(body)["errors"]] == ["q"]
+    # Headers within gunicorn's limits but over the API's 32 KiB: the app's own 431.
+    big = [f"X-Pad-{i}: " + "d" * 7000 for i in range(6)]
+    status, headers, body = _exchange(port, _get("/api/v1/leads", auth, *big))
+    assert status == 431, body[:300]
+    assert headers["content-type"] == "application/problem+json"
+    assert "32768" in json.loads(body)["detail"]

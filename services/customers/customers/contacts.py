@@ -24,6 +24,15 @@ def publish_contact(
     session: Session, contact: Contact, owner_id: uuid.UUID | None, *, created: bool
 ) -> None:
     """``contact.created`` or ``contact.updated`` with the contact's whole current state."""
+    data = contact_event(contact, owner_id, created=created)
+    if created:
+        outbox.publish(session, "contact.created", data, subject=contact.customer_id)
+    else:
+        outbox.publish(session, "contact.updated", data, subject=contact.customer_id)
+
+
+def contact_event(contact: Contact, owner_id: uuid.UUID | None, *, created: bool) -> dict[str, Any]:
+    """The data of a contact's ``contact.created`` (or ``contact.updated``) event."""
     data: dict[str, Any] = {
         "contact_id": contact.id,
         "customer_id": contact.customer_id,
@@ -36,10 +45,9 @@ def publish_contact(
     }
     if created:
         data["created_at"] = contact.created_at or utcnow()
-        outbox.publish(session, "contact.created", data, subject=contact.customer_id)
     else:
         data["updated_at"] = contact.updated_at or utcnow()
-        outbox.publish(session, "contact.updated", data, subject=contact.customer_id)
+    return data
 
 
 def masked_contact(contact: Contact, hidden: set[str]) -> dict[str, Any]:

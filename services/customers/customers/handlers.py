@@ -13,12 +13,19 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from crm_shared.events import Event
+from crm_shared.inbox import handles_batches
 
 from . import customer_facts, retention, tier_assignment
 from .models import OpportunityCopy
-from .records import create_from_lead
+from .records import create_from_lead, create_from_leads
 
 
+def on_leads_qualified(session: Session, events: list[Event]) -> None:
+    """A batch of qualified leads: their customers in a few statements (see on_lead_qualified)."""
+    create_from_leads(session, [event.data for event in events])
+
+
+@handles_batches(on_leads_qualified)
 def on_lead_qualified(session: Session, event: Event) -> None:
     """A qualified lead becomes a customer owned by the lead's owner (once per lead)."""
     create_from_lead(session, event.data)

@@ -17,7 +17,7 @@ from crm_shared.pagination import SortKey, paginate
 
 from . import access, deadlines, identity, lookups
 from .access import Reach
-from .contacts import publish_contact
+from .contacts import contact_event, publish_contact
 from .models import (
     Collaborator,
     Contact,
@@ -151,13 +151,71 @@ def create_from_lead(session: Session, data: dict[str, Any]) -> Customer | None:
     Returns None when the lead already has its customer. The lead's person
     becomes the primary contact when the lead names a company.
     """
-    lead_id = uuid.UUID(data["lead_id"])
-    if session.scalar(select(Customer.id).where(Customer.lead_id == lead_id)) is not None:
-        return None
+    made = create_from_leads(session, [data])
+    return made[0] if made else None
+
+
+def create_from_leads(session: Session, leads: list[dict[str, Any]]) -> list[Customer]:
+    """The customers for many qualified leads, in a few statements whatever their number.
+
+    One per lead: a lead that already has its customer, or that appears
+    again later in ``leads``, makes nothing. Returns the customers made.
+    """
+    wanted: dict[uuid.UUID, dict[str, Any]] = {}
+    for data in leads:
+        wanted.setdefault(uuid.UUID(data["lead_id"]), data)
+    if not wanted:
+        return []
+    existing = set(
+        session.scalars(select(Customer.lead_id).where(Customer.lead_id.in_(list(wanted))))
+    )
+    fresh = [(lead_id, data) for lead_id, data in wanted.items() if lead_id not in existing]
+    if not fresh:
+        return []
     now = utcnow()
+    pool_id = lookups.default_pool(session).id
+    customers = [_customer_for_lead(lead_id, data, pool_id, now) for lead_id, data in fresh]
+    session.add_all(customers)
+    session.flush()  # contacts and history refer to them (one INSERT for all)
+    contacts: list[tuple[Contact, uuid.UUID | None]] = []
+    for customer, (_lead_id, data) in zip(customers, fresh, strict=True):
+        if customer.company:
+            contact = Contact(
+                customer_id=customer.id,
+                name=data["name"].strip()[:200],
+                email=data.get("email"),
+                phone=data.get("phone"),
+                is_primary=True,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(contact)
+            contacts.append((contact, customer.owner_id))
+        record(
+            session,
+            customer,
+            "created",
+            at=now,
+            to_owner=customer.owner_id,
+            reason="lead qualified",
+        )
+    session.flush()
+    outbox.publish_many(session, "customer.created", [(created_event(c), c.id) for c in customers])
+    if contacts:
+        outbox.publish_many(
+            session,
+            "contact.created",
+            [(contact_event(c, owner, created=True), c.customer_id) for c, owner in contacts],
+        )
+    return customers
+
+
+def _customer_for_lead(
+    lead_id: uuid.UUID, data: dict[str, Any], pool_id: uuid.UUID, now: Any
+) -> Customer:
     owner_id = uuid.UUID(data["owner_id"]) if data.get("owner_id") else None
     company = (data.get("company") or "").strip() or None
-    customer = Customer(
+    return Customer(
         id=uuid.uuid4(),
         name=(company or data["name"]).strip()[:200],
         kind="company" if company else "person",
@@ -169,7 +227,7 @@ def create_from_lead(session: Session, data: dict[str, Any]) -> Customer | None:
         tags=[],
         custom_fields={},
         lead_id=lead_id,
-        pool_id=lookups.default_pool(session).id,
+        pool_id=pool_id,
         owner_id=owner_id,
         team_id=uuid.UUID(data["team_id"]) if data.get("team_id") and owner_id else None,
         created_at=now,
@@ -177,26 +235,6 @@ def create_from_lead(session: Session, data: dict[str, Any]) -> Customer | None:
         claimed_at=now if owner_id else None,
         released_at=None if owner_id else now,
     )
-    session.add(customer)
-    session.flush()  # contacts and history refer to it
-    contact = None
-    if company:
-        contact = Contact(
-            customer_id=customer.id,
-            name=data["name"].strip()[:200],
-            email=data.get("email"),
-            phone=data.get("phone"),
-            is_primary=True,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(contact)
-    record(session, customer, "created", at=now, to_owner=owner_id, reason="lead qualified")
-    session.flush()
-    outbox.publish(session, "customer.created", created_event(customer), subject=customer.id)
-    if contact is not None:
-        publish_contact(session, contact, owner_id, created=True)
-    return customer
 
 
 SORTS = {

@@ -92,6 +92,10 @@ class ServiceHarness:
         """Hand an event to the service's handler as the worker would; True if it ran."""
         return self.worker.process(event)
 
+    def deliver_many(self, events: list[Event]) -> list[Any]:
+        """Hand events to the service as one consumer batch; one outcome per event."""
+        return self.worker.process_batch(events)
+
     def event(self, event_type: str, data: dict[str, Any], **kwargs: Any) -> Event:
         """An event of another service, checked against its contract."""
         return new_event(event_type, data, source=kwargs.pop("source", "test"), **kwargs)

@@ -109,3 +109,24 @@ def test_create_by_hand_and_bad_input(svc):
     assert {e["field"] for e in bad.json["errors"]} == {"name", "kind"}
     with svc.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Customer)) == 1
+
+
+def test_a_batch_of_qualified_leads_makes_one_customer_per_lead(svc):
+    """The batch form: a lead repeated in the batch, or already made, adds nothing."""
+    rep = svc.user(team_id=uuid.uuid4())
+    done = qualified(svc, rep, rep.team_id)
+    assert svc.deliver(done) is True
+    events = [qualified(svc, rep, rep.team_id, company=None, name=f"陈{i}") for i in range(5)]
+    # The same lead again under another id, inside the batch and from before it.
+    events += [svc.event("lead.qualified", events[0].data), svc.event("lead.qualified", done.data)]
+    assert svc.deliver_many(events) == ["handled"] * 7
+    found = svc.client.get("/api/v1/customers", headers=rep.headers, query_string={"limit": 50})
+    items = found.json["items"]
+    assert len(items) == 6
+    assert sorted(c["name"] for c in items if c["lead_id"] != done.data["lead_id"]) == [
+        f"陈{i}" for i in range(5)
+    ]
+    assert all(c["owner_id"] == str(rep.id) for c in items)
+    assert sorted(c["kind"] for c in items) == ["company"] + ["person"] * 5
+    created = svc.events("customer.created")
+    assert sorted(e["data"]["customer_id"] for e in created) == sorted(c["id"] for c in items)

@@ -241,11 +241,11 @@ def test_the_360_view_takes_a_fixed_number_of_queries(svc):
         svc.client.post(
             url(large, "/followups"), json={"kind": "note", "content": "x"}, headers=rep.headers
         )
-    counts = []
-    for customer in (small, large):
+
+    def queries(customer) -> int:
         seen = []
 
-        def count(*_args, seen=seen):
+        def count(*_args):
             seen.append(1)
 
         event.listen(svc.db.engine, "before_cursor_execute", count)
@@ -253,7 +253,11 @@ def test_the_360_view_takes_a_fixed_number_of_queries(svc):
             assert svc.client.get(url(customer, "/360"), headers=rep.headers).status_code == 200
         finally:
             event.remove(svc.db.engine, "before_cursor_execute", count)
-        counts.append(len(seen))
+        return len(seen)
+
+    # The fewest of a few reads: a short-lived cache (token revocations) that
+    # expires between two reads on a slow machine adds a query to one of them.
+    counts = [min(queries(customer) for _ in range(3)) for customer in (small, large)]
     assert counts[0] == counts[1], counts
 
 
