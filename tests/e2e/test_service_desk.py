@@ -216,12 +216,13 @@ def test_survey_link_to_a_late_rating_through_the_gateway(system: System, desk) 
     assert resolved.status_code == 200, resolved.text
 
     def survey_sent():
-        [sent] = [
+        sent = [
             e
             for e in system.published("service-desk", "ticket.survey_sent")
             if e["data"]["ticket_id"] == ticket_id
         ]
-        return sent["data"]
+        assert len(sent) == 1, "published once, once the relay has sent it"
+        return sent[0]["data"]
 
     sent = eventually(survey_sent)
     # The link is on the gateway's public address, never a service's own.
@@ -249,12 +250,13 @@ def test_survey_link_to_a_late_rating_through_the_gateway(system: System, desk) 
     assert (ticket["satisfaction"], ticket["rating_channel"]) == (5, "survey")
 
     def rated():
-        [event] = [
+        events = [
             e
             for e in system.published("service-desk", "ticket.rated")
             if e["data"]["ticket_id"] == ticket_id
         ]
-        return event["data"]
+        assert len(events) == 1, "published once, once the relay has sent it"
+        return events[0]["data"]
 
     event = eventually(rated)
     assert (event["rating"], event["channel"]) == (5, "survey")
