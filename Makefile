@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SERVICES := services/leads services/customers services/opportunities services/orders \
-	services/service-desk services/compensation gateway
+	services/service-desk services/compensation services/notifications gateway
 PACKAGES := shared $(SERVICES)
 STAMP := $(VENV)/.installed
 
@@ -55,7 +55,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy $(foreach p,$(MYPY_PACKAGES),-p $(p))
 
-MYPY_PACKAGES := crm_shared crm_gateway leads customers opportunities orders service_desk compensation
+MYPY_PACKAGES := crm_shared crm_gateway leads customers opportunities orders service_desk compensation notifications
 
 typecheck: install
 	$(BIN)/mypy $(foreach p,$(MYPY_PACKAGES),-p $(p))

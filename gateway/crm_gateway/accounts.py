@@ -40,6 +40,9 @@ def _user_event(user: User) -> dict[str, Any]:
         "team_id": user.team_id,
         "active": user.active,
         "tokens_valid_after": user.tokens_valid_after,
+        # For notifiers: where to email the user, and how to greet them.
+        "email": user.email or None,
+        "display_name": user.display_name or None,
     }
 
 

@@ -298,6 +298,7 @@ DEFAULT_PORTS: dict[str, int] = {
     "orders": 8104,
     "service-desk": 8105,
     "compensation": 8106,
+    "notifications": 8107,
 }
 
 

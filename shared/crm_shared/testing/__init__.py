@@ -11,7 +11,8 @@
   ``CRM_TEST_BROKER_URL`` (default: the local ones). Under ``CI=true`` an
   unreachable server fails the run instead of skipping (:mod:`.servers`);
 - :class:`TcpProxy`: a forwarder a test cuts to play an outage (:mod:`.faults`);
-- :func:`openapi_conformance_test` (:mod:`.conformance`).
+- :func:`openapi_conformance_test` (:mod:`.conformance`);
+- ``smtp_sink``: a real local SMTP server keeping what it receives (:mod:`.smtp`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .servers import (
     pg_url,
     unavailable,
 )
+from .smtp import SmtpSink, smtp_sink
 from .tokens import AUDIENCE, ISSUER, TokenFactory, User
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "ISSUER",
     "OrderCheck",
     "ServiceHarness",
+    "SmtpSink",
     "TcpProxy",
     "TokenFactory",
     "User",
@@ -51,6 +54,7 @@ __all__ = [
     "openapi_conformance_test",
     "pg_database",
     "pg_url",
+    "smtp_sink",
     "stub_service",
     "tokens",
     "unavailable",

@@ -1,0 +1,1 @@
+"""CRM notifications: who is told what, on which channel, and when."""

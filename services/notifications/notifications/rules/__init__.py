@@ -1,0 +1,1 @@
+"""Pure rules of notifications: routing, preferences, templates, delivery arithmetic."""
