@@ -43,7 +43,7 @@ class RobotAddress:
 
     @classmethod
     def parse(cls, value: str | Mapping[str, Any]) -> RobotAddress:
-        """From a URL string, a JSON object text, or a mapping (``url``, ``secret``, ``mention_*``)."""
+        """From a URL, a JSON object text, or a mapping (``url``, ``secret``, ``mention_*``)."""
         if isinstance(value, str):
             text = value.strip()
             if not text.startswith("{"):

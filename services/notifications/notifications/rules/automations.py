@@ -1,4 +1,4 @@
-"""Automation rules: "when <event> and <conditions>, after <delay> unless <cancelling event>, do <actions>".
+"""Automation rules: "when <event> and <conditions>, after <delay> unless <event>, do <actions>".
 
 Pure: parsing and validation of a rule as admins write it (JSON), matching an
 event against it, when each action falls due (wall-clock or business time on
@@ -269,7 +269,8 @@ def _recipient(value: Any, where: str, event_type: str, fields: frozenset[str]) 
         return value
     raise RuleError(
         where,
-        f"unknown recipient {value!r}; use {', '.join(RECIPIENT_FIELDS)}, user:<id>, role:<name> or field:<name>",
+        f"unknown recipient {value!r}; use {', '.join(RECIPIENT_FIELDS)}, "
+        "user:<id>, role:<name> or field:<name>",
     )
 
 
@@ -303,7 +304,7 @@ def _cancel(value: Any, where: str, fields: frozenset[str], fields_of: FieldsOf)
         raise RuleError(where, "must be an object {event_type, match}")
     event_type = value.get("event_type")
     cancel_fields = fields_of(event_type) if isinstance(event_type, str) else None
-    if cancel_fields is None:
+    if cancel_fields is None or not isinstance(event_type, str):
         raise RuleError(f"{where}.event_type", f"unknown event type {event_type!r}")
     match = value.get("match")
     if not isinstance(match, str) or match not in fields:
@@ -374,7 +375,7 @@ def parse_rule(
         raise RuleError("rule", "must be an object")
     event_type = data.get("event_type")
     fields = fields_of(event_type) if isinstance(event_type, str) else None
-    if fields is None:
+    if fields is None or not isinstance(event_type, str):
         raise RuleError("event_type", f"unknown event type {event_type!r}")
     conditions = data.get("conditions") or []
     if not isinstance(conditions, list):
@@ -459,7 +460,7 @@ def _compare(left: Any, right: Any) -> int | None:
 
 
 def condition_holds(condition: Condition, data: Mapping[str, Any]) -> bool:
-    """Whether one condition is true of ``data`` (a missing field only satisfies ne / exists false)."""
+    """Whether one condition is true of ``data`` (a missing field only passes ne, exists false)."""
     present = data.get(condition.field) is not None
     value = data.get(condition.field)
     op, operand = condition.op, condition.value
@@ -537,7 +538,7 @@ def add_business_days(calendar: BusinessCalendar, start: datetime, days: int) ->
     candidate = datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=zone)
     if calendar.is_open(candidate):
         return candidate
-    for s, e in calendar.open_intervals(day):
+    for s, _e in calendar.open_intervals(day):
         if candidate.timestamp() < s:
             return datetime.fromtimestamp(s, tz=start.tzinfo)
     # After the day's last opening: the end of that day's hours is as late as it may be.
@@ -560,7 +561,7 @@ def add(duration: Duration, start: datetime, calendars: Calendars) -> datetime:
 
 
 def plan(rule: Rule, event: EventView, calendars: Calendars) -> tuple[PlannedAction, ...]:
-    """When each of ``rule``'s actions falls due for ``event`` (the rule's delay, then the action's)."""
+    """When each of ``rule``'s actions falls due for ``event``: the rule's delay, then its own."""
     base = add(rule.delay, event.time, calendars)
     return tuple(
         PlannedAction(i, action, add(action.after, base, calendars))
@@ -659,7 +660,8 @@ TEMPLATES: tuple[Template, ...] = (
         key="lead_not_contacted",
         name="Lead assigned and not worked within 2 business hours",
         description=(
-            "Reminds the owner 2 business hours after a lead is assigned, then their manager 2 business "
+            "Reminds the owner 2 business hours after a lead is assigned, then their manager "
+            "2 business "
             "hours later, unless the lead is qualified, disqualified or reassigned first."
         ),
         rule={
@@ -676,7 +678,10 @@ TEMPLATES: tuple[Template, ...] = (
                     "type": "notify",
                     "channel": "in_app",
                     "recipients": ["owner"],
-                    "message": "Lead {{ lead_id }} was assigned to you 2 business hours ago and is still waiting.",
+                    "message": (
+                        "Lead {{ lead_id }} was assigned to you 2 business hours ago "
+                        "and is still waiting."
+                    ),
                 },
                 {
                     "type": "notify",
@@ -691,7 +696,10 @@ TEMPLATES: tuple[Template, ...] = (
     Template(
         key="proposal_send_quote",
         name="Deal enters proposal: send the quote",
-        description="Creates a task for the owner to send the quote, due 2 days after the deal enters the proposal stage.",
+        description=(
+            "Creates a task for the owner to send the quote, due 2 days after the deal "
+            "enters the proposal stage."
+        ),
         rule={
             "name": "Send the quote",
             "event_type": "opportunity.stage_changed",
@@ -719,7 +727,10 @@ TEMPLATES: tuple[Template, ...] = (
                     "type": "notify",
                     "channel": "in_app",
                     "recipients": ["owner"],
-                    "message": "An installment of {{ outstanding }} {{ currency }} falls due on {{ due_on }}.",
+                    "message": (
+                        "An installment of {{ outstanding }} {{ currency }} falls due on "
+                        "{{ due_on }}."
+                    ),
                 }
             ],
         },

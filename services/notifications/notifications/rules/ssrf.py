@@ -210,7 +210,8 @@ def parse_url(
             address = ipaddress.IPv4Address(host)
         except ValueError:
             raise Refused(
-                f"{raw_host!r} is a numeric host in a non-standard form (decimal, octal, hex or short)"
+                f"{raw_host!r} is a numeric host in a non-standard form "
+                "(decimal, octal, hex or short)"
             ) from None
     else:
         try:
@@ -220,9 +221,9 @@ def parse_url(
         if not all(_HOST_LABEL.match(label) for label in host.split(".")):
             raise Refused(f"{raw_host!r} is not a valid host name")
     allow_listed = address is None and allow.allows_host(host)
-    if scheme != "https" and require_https and not allow_listed:
-        if address is None or not allow.allows_address(address):
-            raise Refused("the URL must use https")
+    address_allowed = address is not None and allow.allows_address(address)
+    if scheme != "https" and require_https and not allow_listed and not address_allowed:
+        raise Refused("the URL must use https")
     if address is not None:
         check_address(address, allow)
     elif not allow_listed and (host in LOCAL_NAMES or host.endswith(LOCAL_SUFFIXES)):

@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
 import pytest
+
 from notifications.outbound import http_delivery
 from notifications.outbound.http_delivery import DeliveryFailed, DeliveryRefused, Policy, send
 from notifications.rules.ssrf import AllowList
@@ -55,8 +56,8 @@ class Receiver(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    do_GET = _handle
-    do_POST = _handle
+    do_GET = _handle  # noqa: N815 - http.server's naming
+    do_POST = _handle  # noqa: N815
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import ipaddress
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from notifications.rules import ssrf
 from notifications.rules.ssrf import AllowList, Refused, address_problem, check_resolved, parse_url
 
@@ -116,7 +117,7 @@ def test_names_resolving_to_private_addresses_are_refused() -> None:
         ["::ffff:192.168.0.1"],
         ["fd00:ec2::254"],
     ):
-        with pytest.raises(Refused, match="hooks.example.com resolves to"):
+        with pytest.raises(Refused, match=r"hooks\.example\.com resolves to"):
             check_resolved(target, answers)
     with pytest.raises(Refused, match="does not resolve"):
         check_resolved(target, [])
