@@ -11,15 +11,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from typing import Any
 from urllib.parse import quote_plus
 
 from ..outbound import http_delivery
 from .robot import (
     ChatMessage,
+    RegisteredRobot,
     RobotAddress,
     RobotOutcome,
     RobotRequest,
     errcode_outcome,
+    registered,
     truncate_utf8,
 )
 
@@ -82,3 +85,11 @@ class DingTalkAdapter:
     def read(self, answer: http_delivery.Answer) -> RobotOutcome:
         """DingTalk answers ``{"errcode": 0, "errmsg": "ok"}``."""
         return errcode_outcome(answer, ("errcode",), RETRY_CODES)
+
+
+NAME = "dingtalk"
+
+
+def make(settings: dict[str, Any]) -> RegisteredRobot:
+    """The dingtalk channel (each user's or team's robot address comes from the preferences)."""
+    return registered(DingTalkAdapter(), settings)

@@ -10,14 +10,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from typing import Any
 
 from ..outbound import http_delivery
 from .robot import (
     ChatMessage,
+    RegisteredRobot,
     RobotAddress,
     RobotOutcome,
     RobotRequest,
     errcode_outcome,
+    registered,
     truncate_utf8,
 )
 
@@ -71,3 +74,11 @@ class FeishuAdapter:
     def read(self, answer: http_delivery.Answer) -> RobotOutcome:
         """Feishu answers ``{"code": 0, "msg": "success"}`` (older bots: ``StatusCode``)."""
         return errcode_outcome(answer, ("code", "StatusCode"), RETRY_CODES)
+
+
+NAME = "feishu"
+
+
+def make(settings: dict[str, Any]) -> RegisteredRobot:
+    """The feishu channel (each user's or team's robot address comes from the preferences)."""
+    return registered(FeishuAdapter(), settings)

@@ -187,3 +187,38 @@ class RobotChannel:
         except http_delivery.DeliveryFailed as exc:
             return RobotOutcome(False, True, exc.reason)
         return self.adapter.read(answer)
+
+
+class RegisteredRobot:
+    """A chat robot as the channel registry sees it: ``deliver(OutboundMessage, address)``.
+
+    The address is the robot the user (or the admin, for a team) set in the
+    preferences: its webhook URL, or the JSON object with its secret.
+    """
+
+    def __init__(self, adapter: Adapter, policy: http_delivery.Policy | None = None) -> None:
+        self.name = adapter.name
+        self.robot = RobotChannel(adapter, policy)
+
+    def deliver(self, message: Any, recipient_address: str) -> Any:
+        """Post the rendered message; the provider's answer is the delivery result."""
+        from .base import DeliveryResult
+
+        chat = ChatMessage(title=message.subject, text=message.text)
+        outcome = self.robot.deliver(chat, recipient_address)
+        return DeliveryResult(ok=outcome.ok, answer=outcome.detail, retryable=outcome.retryable)
+
+
+def registered(adapter: Adapter, settings: dict[str, Any]) -> RegisteredRobot:
+    """The registry's channel for ``adapter`` under the deployment's outbound policy."""
+    from ..rules.ssrf import AllowList
+    from ..webhooks import settings as outbound_settings
+
+    config = outbound_settings()
+    policy = http_delivery.Policy(
+        allow=AllowList.parse(config["allow"]),
+        connect_timeout=config["connect_timeout"],
+        read_timeout=config["read_timeout"],
+        max_response_bytes=config["max_response_bytes"],
+    )
+    return RegisteredRobot(adapter, policy)

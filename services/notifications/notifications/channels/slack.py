@@ -7,13 +7,17 @@ notification fallback. Slack answers ``ok`` or an HTTP error with a reason
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..outbound import http_delivery
 from .robot import (
     ChatMessage,
+    RegisteredRobot,
     RobotAddress,
     RobotOutcome,
     RobotRequest,
     http_outcome,
+    registered,
     truncate_utf8,
 )
 
@@ -62,3 +66,11 @@ class SlackAdapter:
         if failed is not None:
             return failed
         return RobotOutcome(True, False, answer.text(100) or "ok", answer.status)
+
+
+NAME = "slack"
+
+
+def make(settings: dict[str, Any]) -> RegisteredRobot:
+    """The slack channel (each user's or team's robot address comes from the preferences)."""
+    return registered(SlackAdapter(), settings)

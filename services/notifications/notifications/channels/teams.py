@@ -6,13 +6,17 @@ Posts an Adaptive Card inside a ``message`` attachment, the form both accept.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..outbound import http_delivery
 from .robot import (
     ChatMessage,
+    RegisteredRobot,
     RobotAddress,
     RobotOutcome,
     RobotRequest,
     http_outcome,
+    registered,
     truncate_utf8,
 )
 
@@ -64,3 +68,11 @@ class TeamsAdapter:
         if failed is not None:
             return failed
         return RobotOutcome(True, False, answer.text(100) or "accepted", answer.status)
+
+
+NAME = "teams"
+
+
+def make(settings: dict[str, Any]) -> RegisteredRobot:
+    """The teams channel (each user's or team's robot address comes from the preferences)."""
+    return registered(TeamsAdapter(), settings)

@@ -7,13 +7,17 @@ Markdown at 4096; longer messages are cut rather than refused.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..outbound import http_delivery
 from .robot import (
     ChatMessage,
+    RegisteredRobot,
     RobotAddress,
     RobotOutcome,
     RobotRequest,
     errcode_outcome,
+    registered,
     truncate_utf8,
 )
 
@@ -58,3 +62,11 @@ class WeComAdapter:
     def read(self, answer: http_delivery.Answer) -> RobotOutcome:
         """WeCom answers ``{"errcode": 0, "errmsg": "ok"}``."""
         return errcode_outcome(answer, ("errcode",), RETRY_CODES)
+
+
+NAME = "wecom"
+
+
+def make(settings: dict[str, Any]) -> RegisteredRobot:
+    """The wecom channel (each user's or team's robot address comes from the preferences)."""
+    return registered(WeComAdapter(), settings)
