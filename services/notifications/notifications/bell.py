@@ -44,8 +44,14 @@ def add(
     """Put an event in the user's list; within ``fold_seconds`` of an unread entry of the
     same type it folds into that entry (a flood of 10,000 is one entry, counted)."""
     now = now or utcnow()
-    entry = None
-    if fold_seconds > 0:
+    # The entry a flood folds into, remembered for the transaction (a batch).
+    folding = session.info.setdefault("notifications_fold", {})
+    entry = folding.get((user_id, event_type)) if fold_seconds > 0 else None
+    if entry is not None and (
+        entry.unread != 1 or entry.created_at < now - timedelta(seconds=fold_seconds)
+    ):
+        entry = None
+    if entry is None and fold_seconds > 0:
         entry = session.scalar(
             select(Notification)
             .where(
@@ -61,7 +67,7 @@ def add(
         entry.count += 1
         entry.title = _fold_title(event_type, entry.count, language)
         entry.body = rendered.subject
-        entry.link = link if entry.count == 1 else None
+        entry.link = None
         entry.event_id = event_id
         entry.updated_at = now
     else:
@@ -79,7 +85,8 @@ def add(
             updated_at=now,
         )
         session.add(entry)
-    session.flush()
+    if fold_seconds > 0:
+        folding[(user_id, event_type)] = entry
     session.add(StreamEntry(user_id=user_id, notification_id=entry.id, at=now))
     return entry
 

@@ -250,3 +250,28 @@ def resume(session: Session, channel: str) -> ChannelState:
     state.updated_at = utcnow()
     session.flush()
     return state
+
+
+def prune(db: Database, settings: Settings) -> dict[str, int]:
+    """Forget what nobody reads any more: old stream positions and stored events.
+
+    Stream positions older than a day only serve a client that was away that
+    long (it reloads the list instead); events are kept
+    ``CRM_NOTIFICATIONS_KEEP_EVENTS_DAYS`` for previews and claim lookups.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from .models import StreamEntry
+
+    now = utcnow()
+    days = float(settings.extra.get("keep_events_days", 90))
+    with db.transaction() as session:
+        streams: Any = session.execute(
+            delete(StreamEntry).where(StreamEntry.at < now - timedelta(days=1))
+        )
+        events: Any = session.execute(
+            delete(ReceivedEvent).where(ReceivedEvent.received_at < now - timedelta(days=days))
+        )
+    return {"stream_entries": int(streams.rowcount or 0), "events": int(events.rowcount or 0)}

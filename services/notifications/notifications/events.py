@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.event import listen
 from sqlalchemy.orm import Session
 
 from crm_shared.db import utcnow
@@ -42,6 +43,10 @@ def _insert(session: Session, table: Any) -> Any:
 
 def _earlier(session: Session) -> Callable[[str, str, Any, str], Any]:
     def lookup(event_type: str, match: str, value: Any, wanted: str) -> Any:
+        # This batch's events are written at commit: look at them first, newest first.
+        for row in reversed(_pending(session)["events"]):
+            if row["type"] == event_type and str(row["data"].get(match)) == str(value):
+                return row["data"].get(wanted)
         rows = session.scalars(
             select(ReceivedEvent)
             .where(ReceivedEvent.type == event_type)
@@ -56,75 +61,149 @@ def _earlier(session: Session) -> Callable[[str, str, Any, str], Any]:
     return lookup
 
 
-def store(session: Session, event: Event) -> None:
-    """Keep the event: messages render from it, previews run against it."""
-    session.execute(
-        _insert(session, ReceivedEvent.__table__)
-        .values(
-            id=event.id,
-            type=event.type,
-            source=event.source,
-            data=event.data,
-            time=event.time,
-            received_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["id"])
-    )
+class _MemoDirectory(SqlDirectory):
+    """The directory copy, each user and team read once per transaction (a batch of events)."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._users: dict[uuid.UUID, Any] = {}
+        self._teams: dict[uuid.UUID, Any] = {}
+
+    def user(self, user_id: uuid.UUID) -> Any:
+        if user_id not in self._users:
+            self._users[user_id] = super().user(user_id)
+        return self._users[user_id]
+
+    def _team(self, team_id: uuid.UUID) -> Any:
+        if team_id not in self._teams:
+            self._teams[team_id] = super()._team(team_id)
+        return self._teams[team_id]
+
+
+def _memo(session: Session) -> dict[str, Any]:
+    # What a batch of events reads again and again (routes, directory, choices),
+    # kept for the transaction only: the consumer handles a batch in one.
+    memo = session.info.get("notifications_memo")
+    if memo is None:
+        memo = {"routes": {}, "choices": {}, "directory": _MemoDirectory(session)}
+        session.info["notifications_memo"] = memo
+    return memo
 
 
 def recipients_of(session: Session, event: Event) -> list[uuid.UUID]:
     """Who the routing table says is told about ``event`` (none when its route is off)."""
-    route = session.get(Route, event.type)
-    if route is None or not route.enabled:
+    routes = _memo(session)["routes"]
+    if event.type not in routes:
+        found = session.get(Route, event.type)
+        routes[event.type] = (
+            list(found.recipients or []) if found is not None and found.enabled else None
+        )
+    rules = routes[event.type]
+    if not rules:
         return []
     return resolve(
-        route.recipients or [],
+        rules,
         event.data,
-        SqlDirectory(session),
+        _memo(session)["directory"],
         earlier=_earlier(session),
         exclude=actors(event.type, event.data),
     )
 
 
+def _pending(session: Session) -> dict[str, list[Any]]:
+    pending = session.info.get("notifications_pending")
+    if pending is None:
+        pending = {"events": [], "deliveries": [], "in_app": []}
+        session.info["notifications_pending"] = pending
+        # Written in a few statements when the batch's transaction commits,
+        # instead of several per event: a flood is thousands of events.
+        listen(session, "before_commit", _write_pending, once=True)
+    return pending
+
+
+def _write_pending(session: Session) -> None:
+    pending = session.info.pop("notifications_pending", None)
+    if not pending:
+        return
+    if pending["events"]:
+        session.execute(
+            _insert(session, ReceivedEvent.__table__).on_conflict_do_nothing(index_elements=["id"]),
+            pending["events"],
+        )
+    inserted: set[tuple[str, uuid.UUID, str]] = set()
+    rows = pending["deliveries"]
+    for start in range(0, len(rows), 500):
+        result = session.execute(
+            _insert(session, Delivery.__table__)
+            .values(rows[start : start + 500])
+            .on_conflict_do_nothing(index_elements=["event_id", "recipient_id", "channel"])
+            .returning(
+                Delivery.__table__.c.event_id,
+                Delivery.__table__.c.recipient_id,
+                Delivery.__table__.c.channel,
+            )
+        )
+        inserted.update((str(e), r, c) for e, r, c in result)
+    settings = session.info.get("notifications_memo", {}).get("settings") or _settings()
+    for event, user_id, language, now in pending["in_app"]:
+        if (event.id, user_id, IN_APP) not in inserted:
+            continue  # delivered before: at most once per event, recipient and channel
+        bell.add(
+            session,
+            user_id,
+            event.id,
+            event.type,
+            render_event(session, event.type, event.data, language),
+            link(event.type, event.data),
+            language=language,
+            fold_seconds=float(settings.get("fold_seconds", 60)),
+            now=now,
+        )
+
+
 def on_event(session: Session, event: Event) -> None:
     """Route a "for notifiers" event and queue one delivery per recipient and channel."""
-    settings = _settings()
-    store(session, event)
-    recipients = recipients_of(session, event)
+    memo = _memo(session)
+    if "settings" not in memo:
+        memo["settings"] = _settings()
+    settings = memo["settings"]
+    pending = _pending(session)
     now = utcnow()
+    pending["events"].append(
+        {
+            "id": event.id,
+            "type": event.type,
+            "source": event.source,
+            "data": event.data,
+            "time": event.time,
+            "received_at": now,
+        }
+    )
+    recipients = recipients_of(session, event)
     available = channel_names()
+    known = memo["choices"]
+    batch_seconds = float(settings.get("batch_seconds", 30))
     for user_id in recipients:
-        mine = profiles.choices(session, user_id, settings)
+        if user_id not in known:
+            known[user_id] = profiles.choices(session, user_id, settings)
+        mine = known[user_id]
         for channel in channels_for(mine, event.type, available):
-            at, held = due_at(mine, channel, now, float(settings.get("batch_seconds", 30)))
-            inserted = session.execute(
-                _insert(session, Delivery.__table__)
-                .values(
-                    id=uuid.uuid4(),
-                    event_id=event.id,
-                    event_type=event.type,
-                    recipient_id=user_id,
-                    channel=channel,
-                    status="sent" if channel == IN_APP else "pending",
-                    due_at=at,
-                    held=held,
-                    created_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=["event_id", "recipient_id", "channel"])
-                .returning(Delivery.__table__.c.id)
-            ).first()
-            if inserted is not None and channel == IN_APP:
-                bell.add(
-                    session,
-                    user_id,
-                    event.id,
-                    event.type,
-                    render_event(session, event.type, event.data, mine.language),
-                    link(event.type, event.data),
-                    language=mine.language,
-                    fold_seconds=float(settings.get("fold_seconds", 60)),
-                    now=now,
-                )
+            at, held = due_at(mine, channel, now, batch_seconds)
+            pending["deliveries"].append(
+                {
+                    "id": uuid.uuid4(),
+                    "event_id": event.id,
+                    "event_type": event.type,
+                    "recipient_id": user_id,
+                    "channel": channel,
+                    "status": "sent" if channel == IN_APP else "pending",
+                    "due_at": at,
+                    "held": held,
+                    "created_at": now,
+                }
+            )
+            if channel == IN_APP:
+                pending["in_app"].append((event, user_id, mine.language, now))
     for hook in extensions.after_event_hooks():
         hook(session, event, recipients)
 

@@ -17,13 +17,18 @@ from .rules.templates import Source, render
 def source_of(
     session: Session, event_type: str, language: str
 ) -> tuple[Template | None, Source | None]:
-    """The stored template (row and source) of an event type in a language, or Nones."""
-    row = session.get(Template, (event_type, language))
-    if row is None and language != "en":
-        row = session.get(Template, (event_type, "en"))
-    if row is None:
-        return None, None
-    return row, Source(row.subject, row.text, row.html)
+    """The stored template (row and source) of an event type in a language, or Nones.
+
+    Read once per transaction: a batch of events renders the same few templates.
+    """
+    known = session.info.setdefault("notifications_templates", {})
+    key = (event_type, language)
+    if key not in known:
+        row = session.get(Template, key)
+        if row is None and language != "en":
+            row = session.get(Template, (event_type, "en"))
+        known[key] = (row, Source(row.subject, row.text, row.html) if row is not None else None)
+    return known[key]
 
 
 def render_event(

@@ -29,6 +29,7 @@ def _settings(env: Env) -> dict[str, Any]:
         "dispatch_seconds": env.float("CRM_NOTIFICATIONS_DISPATCH_SECONDS", 2.0, min=0.05),
         "stream_poll_seconds": env.float("CRM_NOTIFICATIONS_STREAM_POLL_SECONDS", 1.0, min=0.05),
         "stream_max_seconds": env.float("CRM_NOTIFICATIONS_STREAM_MAX_SECONDS", 300.0, min=1.0),
+        "keep_events_days": env.float("CRM_NOTIFICATIONS_KEEP_EVENTS_DAYS", 90.0, min=1.0),
         "smtp_host": env.str("CRM_NOTIFICATIONS_SMTP_HOST", ""),
         "smtp_port": env.int("CRM_NOTIFICATIONS_SMTP_PORT", 25, min=1, max=65535),
         "smtp_security": security,
@@ -60,7 +61,11 @@ def _jobs() -> list[Job]:
     from . import dispatch, extensions
 
     every = current_settings()["dispatch_seconds"]
-    return [Job("notifications-dispatch", every, dispatch.run), *extensions.jobs()]
+    return [
+        Job("notifications-dispatch", every, dispatch.run),
+        Job("notifications-prune", 3600.0, dispatch.prune),
+        *extensions.jobs(),
+    ]
 
 
 def _bootstrap(db: Database, settings: Settings) -> None:

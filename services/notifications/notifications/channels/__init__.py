@@ -8,6 +8,7 @@ channel is not one of these: the consumer writes it straight to the list.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from typing import Any
@@ -20,7 +21,8 @@ __all__ = ["Channel", "DeliveryResult", "OutboundMessage", "channel_names", "reg
 _SKIP = {"base"}
 
 
-def _modules() -> list[Any]:
+@functools.cache  # the package's modules do not change while the process runs
+def _modules() -> tuple[Any, ...]:
     found = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         if info.name in _SKIP or info.name.startswith("_"):
@@ -28,9 +30,10 @@ def _modules() -> list[Any]:
         module = importlib.import_module(f"{__name__}.{info.name}")
         if hasattr(module, "NAME") and hasattr(module, "make"):
             found.append(module)
-    return found
+    return tuple(found)
 
 
+@functools.cache
 def channel_names() -> tuple[str, ...]:
     """Every channel a preference may name: in-app first, then each module's."""
     return (IN_APP, *(m.NAME for m in _modules()))

@@ -8,7 +8,9 @@ define any of:
 - ``event_types() -> Iterable[str]``: extra event types the consumer subscribes to;
 - ``after_event(session, event, recipients) -> None``: called for every
   consumed event after routing, in the same transaction (``recipients``: the
-  users the routing table chose, maybe none);
+  users the routing table chose, maybe none). The event's own rows (the
+  stored event, its deliveries, in-app entries) are written when that
+  transaction commits, a batch of events at once;
 - ``jobs() -> Iterable[Job]``: extra worker jobs.
 
 Nothing else lists them: adding a module is enough.
@@ -16,6 +18,7 @@ Nothing else lists them: adding a module is enough.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
@@ -24,13 +27,14 @@ from typing import Any
 from crm_shared.service import Job
 
 
-def modules() -> list[Any]:
+@functools.cache  # the package's modules do not change while the process runs
+def modules() -> tuple[Any, ...]:
     """Every extension module, by name."""
-    return [
+    return tuple(
         importlib.import_module(f"{__name__}.{info.name}")
         for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)
         if not info.name.startswith("_")
-    ]
+    )
 
 
 def blueprints() -> list[Any]:

@@ -9,6 +9,7 @@ made from the label and the data, and reports the error.
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass
 from typing import Any
@@ -200,12 +201,18 @@ def context(
     return {**data, "data": data, "label": label(event_type, language), "link": link}
 
 
+@functools.lru_cache(maxsize=1024)
+def _compiled(source: str, as_html: bool) -> Any:
+    # Compiling is most of a render's cost; a flood renders the same few sources.
+    return (_HTML_ENV if as_html else _ENV).from_string(source)
+
+
 def render_strict(source: Source, values: dict[str, Any]) -> tuple[str, str, str]:
     """Subject, text and HTML; raises the template's error (for saving and previews)."""
-    subject = _ENV.from_string(source.subject).render(values).strip()
-    text = _ENV.from_string(source.text).render(values).strip()
+    subject = _compiled(source.subject, False).render(values).strip()
+    text = _compiled(source.text, False).render(values).strip()
     if source.html:
-        html_text = _HTML_ENV.from_string(source.html).render(values)
+        html_text = _compiled(source.html, True).render(values)
     else:
         html_text = "<p>" + html.escape(text).replace("\n", "<br>") + "</p>"
     return " ".join(subject.split())[:300], text, html_text

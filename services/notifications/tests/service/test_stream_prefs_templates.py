@@ -1,7 +1,9 @@
 """Service tests: the live stream, preferences (quiet hours, digest, 422s), templates."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
+from notifications import dispatch
 from notifications.service import SERVICE
 
 from .flow import lead_assigned, org
@@ -87,6 +89,18 @@ def test_quiet_hours_hold_email_and_digest_waits(mail_svc):
     # In-app is never held.
     assert svc.client.get(URL, headers=o["rep"].headers).json["unread"] == 1
     assert svc.client.get(URL, headers=o["rep2"].headers).json["unread"] == 1
+    # Two days on, both are due: the quiet one as it was, the digest as a digest.
+    later = datetime.now(UTC) + timedelta(days=2)
+    with svc.db.transaction() as session:
+        assert dispatch.compose(session, svc.settings.extra, now=later) == 2
+    assert dispatch.send_due(svc.db, svc.settings.extra, now=later) == 2
+    assert [m["Subject"] for m in svc.sink.wait_for("rep@example.com")] == ["新线索分配给你"]
+    assert svc.sink.wait_for("rep2@example.com")
+    kinds = {
+        m["recipient_id"]: m["kind"]
+        for m in svc.client.get(f"{URL}/messages", headers=o["admin"].headers).json["items"]
+    }
+    assert kinds == {str(o["rep"].id): "single", str(o["rep2"].id): "digest"}
 
 
 def test_templates_are_checked_previewed_and_never_drop_a_message(svc):
