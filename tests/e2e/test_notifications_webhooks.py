@@ -32,7 +32,7 @@ class _Receiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 receiver.got.append(({k.lower(): v for k, v in self.headers.items()}, body))
                 self.send_response(204)

@@ -14,6 +14,7 @@ class Receiver:
 
     port: int = 0
     status: int = 200
+    reply: bytes = b"ok"
     got: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
     server: Any = None
 
@@ -38,9 +39,9 @@ def start() -> Receiver:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             receiver.got.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
             self.send_response(receiver.status)
-            self.send_header("Content-Length", "2")
+            self.send_header("Content-Length", str(len(receiver.reply)))
             self.end_headers()
-            self.wfile.write(b"ok")
+            self.wfile.write(receiver.reply)
 
     receiver.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     receiver.port = receiver.server.server_address[1]
