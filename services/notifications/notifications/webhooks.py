@@ -131,7 +131,7 @@ def set_allow_entries(
 def _check_subscription(
     event_types: list[str], conditions: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    known = automations.event_types()
+    known = automations.webhook_event_types()
     if not event_types:
         raise ValidationFailed.field("event_types", "subscribe to at least one event type")
     for i, name in enumerate(event_types):

@@ -25,8 +25,12 @@ def blueprints() -> list[Any]:
 
 
 def event_types() -> Iterable[str]:
-    """Any event with a contract may be subscribed to."""
-    return sorted(automations.event_types())
+    """Any business event with a contract may be subscribed to.
+
+    The platform's directory events (``user.*``, ``team.*``) stay out: they
+    carry people's emails and are the platform's own bookkeeping.
+    """
+    return sorted(t for t in automations.webhook_event_types())
 
 
 def after_event(session: Session, event: Event, recipients: list[uuid.UUID]) -> None:

@@ -70,6 +70,14 @@ def event_types() -> frozenset[str]:
     return frozenset(name for name, _version in contract_names())
 
 
+DIRECTORY_PREFIXES = ("user.", "team.")
+
+
+def webhook_event_types() -> frozenset[str]:
+    """Event types integrations may subscribe to: all but the directory's own."""
+    return frozenset(t for t in event_types() if not t.startswith(DIRECTORY_PREFIXES))
+
+
 def event_fields(event_type: str) -> frozenset[str] | None:
     """The data fields ``event_type``'s contract declares, or None for an unknown type."""
     try:
