@@ -232,3 +232,7 @@ class ChannelState(Base):
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Webhook and automation tables live beside these, on the same metadata.
+from . import models_hooks as _hooks  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Outbound HTTP: the one delivery mechanism, the SSRF-checked calls and webhook signing."""
