@@ -3,8 +3,9 @@
 The console (``console/``, built by Vite into ``console/dist``) is a client
 of the public API like any other; the gateway only hands out its files.
 Paths that are not files fall back to ``index.html`` so the single-page
-app's own routes survive a reload; ``/api/`` paths never do, and keep
-answering JSON problems.
+app's own routes survive a reload. Only page loads (``Accept: text/html``)
+fall back: ``/api/`` paths never do, and a client asking for JSON at a wrong
+URL keeps getting a JSON 404 problem.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, send_file
+from flask import Flask, Response, request, send_file
 from werkzeug.security import safe_join
 
 from crm_shared.context import public
@@ -73,6 +74,12 @@ def _headers(response: Response, cache: str) -> Response:
     return response
 
 
+def _navigation() -> bool:
+    """A browser loading a page (not a client expecting JSON from a wrong URL)."""
+    accept = request.accept_mimetypes
+    return accept.accept_html and accept["text/html"] >= accept["application/json"]
+
+
 def install_console(app: Flask, root: Path | None) -> None:
     """Serve the console in ``root`` at ``/`` (or a page saying how to build it)."""
 
@@ -89,8 +96,8 @@ def install_console(app: Flask, root: Path | None) -> None:
             if found is not None and Path(found).is_file():
                 cache = IMMUTABLE if path.startswith("assets/") else REVALIDATE
                 return _headers(send_file(found, max_age=None), cache)
-        if path.startswith("assets/"):
-            raise NotFound(f"no file /{path}")
+        if path.startswith("assets/") or not _navigation():
+            raise NotFound(f"nothing at /{path}")
         return index()  # one of the app's own routes, e.g. /leads/<id>
 
     # Public: the files hold no data; the API checks every call.

@@ -2,6 +2,8 @@
 
 import pytest
 
+PAGE = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
 
 @pytest.fixture
 def dist(tmp_path):
@@ -42,7 +44,7 @@ def test_a_missing_asset_is_404_not_the_shell(console_gw):
 
 
 def test_app_routes_fall_back_to_the_shell(console_gw):
-    response = console_gw.client.get("/leads/2f1c/detail")
+    response = console_gw.client.get("/leads/2f1c/detail", headers=PAGE)
     assert response.status_code == 200
     assert b"CRM console" in response.data
     assert response.headers["Cache-Control"] == "no-cache"
@@ -62,10 +64,16 @@ def test_no_escape_from_the_console_directory(console_gw, dist):
 
 @pytest.mark.parametrize("path", ["/api/v2/leads", "/api/nothing", "/api"])
 def test_unknown_api_paths_stay_json_problems(console_gw, path):
-    response = console_gw.client.get(path)
+    response = console_gw.client.get(path, headers=PAGE)
     assert response.status_code == 404
     assert response.headers["Content-Type"].startswith("application/problem+json")
     assert response.get_json()["status"] == 404
+
+
+def test_a_json_client_at_a_wrong_url_gets_a_problem(console_gw):
+    response = console_gw.client.get("/elsewhere", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("application/problem+json")
 
 
 def test_the_api_is_unchanged(console_gw, login):
@@ -84,4 +92,4 @@ def test_without_a_build_root_says_how_to_build(make_gateway, tmp_path):
     assert response.status_code == 200
     assert b"make console" in response.data
     assert b"Node.js 20" in response.data
-    assert gw.client.get("/customers").status_code == 200
+    assert gw.client.get("/customers", headers=PAGE).status_code == 200
