@@ -12,6 +12,7 @@ export function usePager<T>(path: string, query: () => Record<string, any> = () 
   async function load(reset = false): Promise<void> {
     loading.value = true;
     error.value = null;
+    if (reset) items.value = []; // a new filter: the old rows are not its answer
     try {
       const answer = await page<T>(path, query(), reset ? null : next.value, limit);
       items.value = reset ? answer.items : [...items.value, ...answer.items];
