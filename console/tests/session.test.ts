@@ -84,7 +84,7 @@ describe("session", () => {
 
   it("turns a problem into an ApiError naming the field", async () => {
     useFetch(async () => json(422, { title: "Unprocessable", detail: "name: required", errors: [{ field: "name", message: "required" }] }));
-    const error = await api("POST", "leads", { body: {} }).catch((e) => e);
+    const error = (await api("POST", "leads", { body: {} }).catch((e) => e)) as ApiError;
     expect(error).toBeInstanceOf(ApiError);
     expect(error.status).toBe(422);
     expect(error.forField("name")).toBe("required");
