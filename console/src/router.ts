@@ -1,6 +1,6 @@
 /** Screens, each loaded when first opened; a screen the role cannot use is not offered. */
 import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
-import { hasRole } from "./session";
+import { hasRole, session } from "./session";
 
 const SALES = ["rep", "manager", "admin"];
 const MANAGERS = ["manager", "admin", "finance"];
@@ -26,6 +26,8 @@ export function allowed(route: { meta?: { roles?: unknown } }): boolean {
 
 export function makeRouter() {
   const router = createRouter({ history: createWebHistory(), routes });
-  router.beforeEach((to) => (allowed(to) ? true : { name: "forbidden" }));
+  // Before sign-in the shell shows the sign-in form, whatever the route: the
+  // check happens once the user is known (App.vue's signedIn) and on each move.
+  router.beforeEach((to) => (!session.user || allowed(to) ? true : { name: "forbidden" }));
   return router;
 }

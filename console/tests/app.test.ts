@@ -78,3 +78,18 @@ describe("the shell", () => {
     expect(links).not.toContain("Dashboard");
   });
 });
+
+describe("a deep link before sign-in", () => {
+  it("opens the screen after sign-in, or says the role cannot use it", async () => {
+    const { makeRouter } = await import("../src/router");
+    await signOut();
+    const router = makeRouter();
+    await router.push("/dashboard");
+    expect(router.currentRoute.value.path).toBe("/dashboard"); // not sent away before sign-in
+    session.user = { id: "u1", username: "rep1", roles: ["rep"], team_id: null };
+    await router.push("/leads");
+    expect(router.currentRoute.value.path).toBe("/leads");
+    await router.push("/dashboard");
+    expect(router.currentRoute.value.name).toBe("forbidden");
+  });
+});
