@@ -49,6 +49,8 @@ def _settings(env: Env) -> dict[str, Any]:
         "max_upload_bytes": env.int("CRM_GATEWAY_MAX_BODY_BYTES", 64 * 1024 * 1024, min=1024),
         # host:port of the keys listener (keys_listener.py); empty: none.
         "keys_bind": env.str("CRM_GATEWAY_KEYS_BIND", ""),
+        # The built web console; unset means the checkout's console/dist.
+        "console_dir": env.str("CRM_CONSOLE_DIR", None),
     }
 
 
@@ -68,6 +70,7 @@ def _init_app(app: Flask) -> None:
 
     from .accounts import standing
     from .api_keys import KeyExchange, presented_key
+    from .console import console_dir, install_console
     from .keys import KeyRing, make_cipher
     from .models import ApiKey
     from .openapi import MergedSpec
@@ -159,6 +162,7 @@ def _init_app(app: Flask) -> None:
     )
     app.add_url_rule("/.well-known/jwks.json", "well_known_jwks", lambda: jsonify(keyring.jwks()))
     public(app.view_functions["well_known_jwks"])
+    install_console(app, console_dir(extra["console_dir"]))
 
 
 def _jobs() -> list[Job]:

@@ -1,0 +1,244 @@
+"""The web console in a real browser (Debian's Chromium, headless) against ``make up``.
+
+A rep signs in, captures a lead, qualifies it, opens the customer it became,
+opens a deal there and drags it on the kanban to won; a manager sees the
+dashboard (chart and table) and the approvals inbox, approving what is
+pending; the language switches to Chinese. Screenshots of the main pages go
+to the test's tmp dir (and, with CRM_UPDATE_SCREENSHOTS=1, to docs/screenshots/ for the README).
+
+Runs in processes mode only (what ``make up`` runs): the console is the same
+static build in both modes, so one is enough.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import ADMIN_PASSWORD, System, eventually
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "docs" / "screenshots"
+PASSWORD = "a-long-password"
+# The sign-in form's words in each browser language the test uses.
+WORDS = {
+    "en-US": ("Username", "Password", "Sign in", "Today"),
+    "zh-CN": ("用户名", "密码", "登录", "今日"),
+}
+
+
+def _need(condition: bool, reason: str) -> None:
+    # Under CI the browser tests must run: a missing piece is a failure there.
+    if not condition:
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    _need(CHROMIUM.exists(), f"no {CHROMIUM} (apt-get install chromium, or make browser)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - installed by make install
+        _need(False, "the playwright package is not installed (make install)")
+        raise
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="module")
+def people(system: System) -> dict[str, str]:
+    """A rep and a manager of one team; returns their usernames."""
+    admin = system.token("admin", ADMIN_PASSWORD)
+    suffix = uuid.uuid4().hex[:6]
+    team = system.call("POST", "/api/v1/teams", admin, json={"name": f"console {suffix}"})
+    assert team.status_code == 201, team.text
+    names = {}
+    for role in ("rep", "manager"):
+        username = f"c-{role}-{suffix}"
+        created = system.call(
+            "POST",
+            "/api/v1/users",
+            admin,
+            json={
+                "username": username,
+                "password": PASSWORD,
+                "roles": [role],
+                "team_id": team.json()["id"],
+            },
+        )
+        assert created.status_code == 201, created.text
+        names[role] = username
+    return names
+
+
+class Shots:
+    """Screenshots under the test's tmp dir; with CRM_UPDATE_SCREENSHOTS=1 also
+    copied to docs/screenshots/ for the README (a plain run leaves the tree clean)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def take(self, page: Any, name: str) -> None:
+        page.wait_for_load_state("networkidle")
+        # Lists say "Loading…" in a live region until their page arrives.
+        # (A locator, not wait_for_function: the CSP forbids eval, rightly.)
+        from playwright.sync_api import expect
+
+        expect(page.locator("p[aria-live]")).to_have_count(0, timeout=30_000)
+        path = self.directory / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        if os.environ.get("CRM_UPDATE_SCREENSHOTS") == "1":
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, SCREENSHOTS / path.name)
+
+
+def _sign_in(
+    browser: Any, system: System, username: str, *, keyboard: bool = False, **context: Any
+) -> Any:
+    options = {"locale": "en-US", "viewport": {"width": 1280, "height": 860}, **context}
+    opened = browser.new_context(**options)
+    opened.set_default_timeout(30_000)
+    page = opened.new_page()
+    page.goto(system.base_url + "/")
+    user_label, password_label, button, today = WORDS[options["locale"]]
+    if keyboard:  # the form works from the keyboard alone
+        page.get_by_label(user_label).focus()
+        page.keyboard.type(username)
+        page.keyboard.press("Tab")
+        page.keyboard.type(PASSWORD)
+        page.keyboard.press("Enter")
+    else:
+        page.get_by_label(user_label).fill(username)
+        page.get_by_label(password_label).fill(PASSWORD)
+        page.get_by_role("button", name=button).click()
+    page.get_by_role("link", name=today).wait_for()
+    return page
+
+
+@pytest.mark.parametrize("system", ["processes"], indirect=True)
+def test_a_rep_and_a_manager_work_in_the_console(
+    system: System, browser: Any, people: dict[str, str], tmp_path: Path
+) -> None:
+    shell = system.http.get(system.base_url + "/", headers={"Accept": "text/html"}, timeout=30)
+    _need(
+        'id="app"' in shell.text,
+        "the gateway serves no console build (make console; Node.js 20+)",
+    )
+    assert shell.headers["Cache-Control"] == "no-cache"
+    assert "script-src 'self'" in shell.headers["Content-Security-Policy"]
+    shots = Shots(tmp_path / "screenshots")
+    problems: list[str] = []
+
+    page = _sign_in(browser, system, people["rep"])
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    shots.take(page, "today")
+
+    # Capture a lead, then qualify it.
+    suffix = uuid.uuid4().hex[:6]
+    lead_name = f"王小明 {suffix}"
+    page.get_by_role("link", name="Leads").click()
+    page.get_by_label("Name", exact=True).fill(lead_name)
+    page.get_by_label("Email").fill(f"wang.{suffix}@example.cn")
+    page.get_by_label("Company").fill(f"杭州云栖 {suffix}")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("status").get_by_role("link", name=lead_name).wait_for()
+    shots.take(page, "leads")
+    page.get_by_role("status").get_by_role("link", name=lead_name).click()
+    page.get_by_role("heading", name=f"Lead: {lead_name}").wait_for()
+    page.get_by_role("button", name="Qualify", exact=True).click()
+    page.get_by_text("Qualified: the customer is being created.").wait_for()
+    assert page.get_by_test_id("lead-status").inner_text() == "qualified"
+    shots.take(page, "lead")
+
+    # The customer the lead became, and a deal for it.
+    page.get_by_role("link", name="Open the customer").click()
+    page.get_by_role("heading", name="360° view").wait_for()
+    page.get_by_label("Deal name").fill(f"云平台 {suffix}")
+    page.get_by_label("Amount").fill("1234.56")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Deal created.").wait_for()
+    shots.take(page, "customer-360")
+
+    # The kanban: drag the deal to won.
+    page.get_by_role("link", name="Deals", exact=True).click()
+    card = page.locator(f'article[data-deal="云平台 {suffix}"]')
+    card.wait_for()
+    assert "¥1,234.56" in card.inner_text()
+    shots.take(page, "kanban")
+    card.drag_to(page.locator('section.column[data-stage="won"]'))
+    page.get_by_role("status").get_by_text("Moved to won.").wait_for()
+    page.locator(
+        f'section.column[data-stage="won"] article[data-deal="云平台 {suffix}"]'
+    ).wait_for()
+
+    # The customers screen and the pool tab answer.
+    page.get_by_role("link", name="Customers").click()
+    page.get_by_role("link", name=f"杭州云栖 {suffix}").or_(
+        page.get_by_role("link", name=lead_name)
+    ).first.wait_for()
+    shots.take(page, "customers")
+
+    # Chinese, from the switch in the header.
+    page.get_by_label("Language").select_option("zh-CN")
+    page.get_by_role("link", name="线索").wait_for()
+    page.get_by_role("tab", name="公海").click()
+    shots.take(page, "customers-pool-zh")
+    assert page.get_by_role("link", name="仪表盘").count() == 0  # not a rep's page
+
+    # The manager: the dashboard (chart, then table) and the approvals inbox.
+    manager = _sign_in(browser, system, people["manager"], keyboard=True)
+    manager.get_by_role("link", name="Dashboard").click()
+    manager.get_by_role("heading", name="Sales funnel").wait_for()
+    manager.locator(".chart canvas").first.wait_for()
+    shots.take(manager, "dashboard")
+    manager.get_by_role("button", name="Table view").click()
+
+    def won_shows() -> bool:
+        # The team's only won deal is the rep's, closed this quarter.
+        table = manager.get_by_test_id("forecast-table").inner_text()
+        if "¥1,234.56" not in table:
+            manager.get_by_label("Period").select_option(index=1)
+            manager.get_by_label("Period").select_option(index=0)
+        return "¥1,234.56" in table
+
+    assert eventually(won_shows, timeout=60, interval=2)
+    shots.take(manager, "dashboard-table")
+    manager.get_by_role("link", name="Approvals").click()
+    manager.get_by_role("heading", name="Approvals").wait_for()
+    approve = manager.get_by_role("button", name="Approve")
+    if approve.count():  # one arises only where a document needs a decision
+        approve.first.click()
+        manager.get_by_text("Decided:").wait_for()
+    shots.take(manager, "approvals")
+    assert not [p for p in problems if "Content Security Policy" in p], problems
+
+    # On a phone, in Chinese from the browser's language: the same day, laid out narrow.
+    phone = _sign_in(
+        browser,
+        system,
+        people["rep"],
+        locale="zh-CN",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+    )
+    phone.get_by_role("heading", name="即将被回收的客户").wait_for()
+    shots.take(phone, "today-phone")
