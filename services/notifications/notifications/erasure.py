@@ -82,7 +82,7 @@ def scrub(session: Session, ids: set[str]) -> set[str]:
         )
     ):
         data = (hook.envelope or {}).get("data")
-        if refers_to(data, ids) and not is_scrubbed(data):
+        if data and refers_to(data, ids) and not is_scrubbed(data):
             hook.envelope = {**hook.envelope, "data": scrubbed(data)}
     if not events:
         session.flush()
