@@ -8,6 +8,7 @@ is routed on its own data, and the contacts copy keeps the newest event.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -19,13 +20,15 @@ from sqlalchemy.orm import Session
 
 from crm_shared.db import utcnow
 from crm_shared.directory import SqlDirectory
-from crm_shared.events import Event
+from crm_shared.events import Event, parse_time
 
-from . import bell, extensions, profiles
+from . import bell, erasure, extensions, profiles
 from .channels import channel_names
 from .models import Contact, Delivery, ReceivedEvent, Route
 from .rendering import render_event
 from .rules.catalog import EVENTS, IN_APP, actors, link
+from .rules.delivery import Rendered
+from .rules.erasure import ERASE_EVENTS, ERASED_TEXT, refers_to, scrubbed
 from .rules.preferences import channels_for, due_at
 from .rules.routing import resolve
 
@@ -125,6 +128,17 @@ def _write_pending(session: Session) -> None:
     pending = session.info.pop("notifications_pending", None)
     if not pending:
         return
+    # An erase later in this batch reaches the rows not written yet too.
+    erased = session.info.get("notifications_erased") or set()
+    gone: set[str] = set()
+    if erased:
+        for row in pending["events"]:
+            if refers_to(row["data"], erased):
+                gone.add(row["id"])
+                row["data"] = scrubbed(row["data"])
+        for row in pending["deliveries"]:
+            if row["event_id"] in gone and row["status"] == "pending":
+                row["status"] = "skipped"
     if pending["events"]:
         session.execute(
             _insert(session, ReceivedEvent.__table__).on_conflict_do_nothing(index_elements=["id"]),
@@ -153,7 +167,11 @@ def _write_pending(session: Session) -> None:
             user_id,
             event.id,
             event.type,
-            render_event(session, event.type, event.data, language),
+            (
+                Rendered(event.type, ERASED_TEXT, ERASED_TEXT, ERASED_TEXT)
+                if event.id in gone
+                else render_event(session, event.type, event.data, language)
+            ),
             link(event.type, event.data),
             language=language,
             fold_seconds=float(settings.get("fold_seconds", 60)),
@@ -169,6 +187,9 @@ def on_event(session: Session, event: Event) -> None:
     settings = memo["settings"]
     pending = _pending(session)
     now = utcnow()
+    if refers_to(event.data, erasure.known_erased(session)):
+        _store_erased(session, event, now)
+        return
     pending["events"].append(
         {
             "id": event.id,
@@ -208,8 +229,46 @@ def on_event(session: Session, event: Event) -> None:
         hook(session, event, recipients)
 
 
+def _without_personal_data(event: Event) -> Event:
+    return dataclasses.replace(event, data=scrubbed(event.data))
+
+
+def _store_erased(session: Session, event: Event, now: Any) -> None:
+    # A late or redelivered event about an erased person: kept for dedup without
+    # its personal data, and nobody is told about the person again.
+    event = _without_personal_data(event)
+    pending = _pending(session)
+    pending["events"].append(
+        {
+            "id": event.id,
+            "type": event.type,
+            "source": event.source,
+            "data": event.data,
+            "time": event.time,
+            "received_at": now,
+        }
+    )
+    for hook in extensions.after_event_hooks():
+        hook(session, event, [])
+
+
+def on_erased(session: Session, event: Event) -> None:
+    """``customer.erased`` / ``lead.erased``: tombstones, then every stored copy scrubbed.
+
+    Replays change nothing more (tombstones once, scrubbed data stays scrubbed).
+    The erase event itself still goes to webhook subscribers: integrations erase too.
+    """
+    data = event.data
+    ids = erasure.record(session, event.type, data, parse_time(str(data["erased_at"])))
+    erasure.scrub(session, ids)
+    for hook in extensions.after_event_hooks():
+        hook(session, event, [])
+
+
 def on_extension_event(session: Session, event: Event) -> None:
     """An event only extensions asked for: no routing, just their hooks."""
+    if refers_to(event.data, erasure.known_erased(session)):
+        event = _without_personal_data(event)
     for hook in extensions.after_event_hooks():
         hook(session, event, [])
 
@@ -239,6 +298,8 @@ def handlers() -> Mapping[str, Callable[[Session, Event], None]]:
     found: dict[str, Callable[[Session, Event], None]] = {t: on_event for t in EVENTS}
     for event_type in extensions.event_types():
         found.setdefault(event_type, on_extension_event)
+    for event_type in ERASE_EVENTS:
+        found[event_type] = on_erased
     found["user.created"] = on_user_event
     found["user.updated"] = on_user_event
     return found

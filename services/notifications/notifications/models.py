@@ -58,6 +58,19 @@ class ReceivedEvent(Base):
     __table_args__ = (Index("ix_received_events_type_time", "type", "time"),)
 
 
+class ErasedSubject(Base):
+    """A tombstone: a customer, contact or lead whose personal data was erased
+    (``customer.erased`` / ``lead.erased``). A late or redelivered event about it
+    is stored without its personal data, so erasure stays erased."""
+
+    __tablename__ = "erased_subjects"
+
+    subject_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # customer | contact | lead
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Notification(Base):
     """One entry of a user's in-app list (the bell); a flood folds into one entry (``count``)."""
 
