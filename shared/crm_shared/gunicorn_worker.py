@@ -87,7 +87,8 @@ class ThreadWorker(gthread.ThreadWorker):
 
     def handle(self, conn: Any) -> Any:
         """Serve the connection with its stamp visible to the app's thread."""
-        mark_queued(getattr(conn, "crm_queued_at", None))
+        queued_at = getattr(conn, "crm_queued_at", None)
+        mark_queued(None if queued_at is None else max(0.0, time.monotonic() - queued_at))
         try:
             return super().handle(conn)
         finally:

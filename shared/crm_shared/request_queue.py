@@ -19,15 +19,18 @@ from collections.abc import Callable
 _local = threading.local()
 
 
-def mark_queued(at: float | None) -> None:
-    """Record (in this thread) when the request it is about to serve was queued."""
-    _local.queued_at = at
+def mark_queued(waited: float | None) -> None:
+    """Record (in this thread) how long the request it is about to serve waited for it.
+
+    The wait ends when a thread takes the connection, not when the app is
+    called: a client slow to send its body is not a queue.
+    """
+    _local.waited = waited
 
 
 def queued_for() -> float | None:
     """Seconds the current request waited before a thread took it; None if unknown."""
-    at = getattr(_local, "queued_at", None)
-    return None if at is None else max(0.0, time.monotonic() - at)
+    return getattr(_local, "waited", None)
 
 
 class QueueGuard:
