@@ -337,7 +337,10 @@ def _reopen_returning(
             LEADS.c.archived_at.is_(None),
             LEADS.c.erased_at.is_(None),
         )
-        .with_for_update()
+        # NO KEY UPDATE, not UPDATE: the activity rows this transaction already
+        # inserted hold KEY SHARE locks on these leads, as a concurrent touch's
+        # do; FOR UPDATE would wait on each other's and deadlock.
+        .with_for_update(key_share=True)
     ).all()
     returning = [row for row in closed if reopens_on_return(row.status)]
     if not returning:
