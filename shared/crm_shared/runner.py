@@ -135,6 +135,7 @@ def _banner(env: Mapping[str, str], mode: str) -> str:
     gateway = f"http://127.0.0.1:{env['CRM_GATEWAY_PORT']}"
     return (
         f"\n  CRM is running ({mode}).\n"
+        f"  Console: {gateway}/  (sign in as admin)\n"
         f"  API:     {gateway}/api/v1/...\n"
         f"  OpenAPI: {gateway}/api/v1/openapi.json\n"
         f'  Sign in: POST {gateway}/api/v1/auth/token {{"username": "admin", "password": ...}}\n'
