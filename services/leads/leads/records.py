@@ -16,7 +16,7 @@ from crm_shared.pagination import SortKey
 
 from .access import get_lead, page_of_leads
 from .activities import touched_by_follow_up
-from .capture import check_campaign
+from .capture_requests import check_campaign
 from .models import Lead, LeadActivity
 from .rules.lifecycle import check_can_move
 from .rules.normalise import duplicate_key, normalise_contacts

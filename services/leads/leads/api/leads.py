@@ -25,7 +25,7 @@ from .. import (
     access,
     activities,
     assignment,
-    capture,
+    capture_requests,
     duplicates,
     export,
     qualification,
@@ -74,7 +74,7 @@ def _region() -> str:
 )
 def create_lead(data: dict[str, Any]) -> Any:
     """Capture a lead (honours Idempotency-Key); a known email or phone merges into its lead."""
-    lead, created = capture.capture_one(db_session(), current_principal(), data, _region())
+    lead, created = capture_requests.capture_one(db_session(), current_principal(), data, _region())
     return lead if created else (lead, 200)
 
 
@@ -92,7 +92,7 @@ def create_batch(data: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError("must be an object", "(item)")
         return schema.load(raw)
 
-    return capture.capture_batch(
+    return capture_requests.capture_batch(
         db_session(),
         current_principal(),
         data["leads"],
