@@ -19,17 +19,12 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from crm_shared.config import DEFAULT_PORTS, Env, env_prefix
+from crm_shared.testing import free_port
 
 from .conftest import ADMIN_PASSWORD, PORT_OFFSET, System
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _system_env() -> dict[str, str]:
@@ -58,7 +53,7 @@ def edge(system: System, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
             pytest.fail("nginx is missing: `make install` installs it with apt")
         pytest.skip("nginx is not installed (make install installs it with apt)")
     workdir = tmp_path_factory.mktemp("edge-nginx")
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         [sys.executable, "-m", "crm_gateway.edge_config", "--standalone", str(workdir),
          "--listen", f"127.0.0.1:{port}", "--wait", "120"],

@@ -138,3 +138,12 @@ def bus_namespace(amqp_url: str) -> Iterator[str]:
     yield namespace
     services = sorted(set(discover()) | {"probe"})
     delete_namespace(amqp_url, namespace, services)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on now (the kernel's pick), for a server a test starts."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])

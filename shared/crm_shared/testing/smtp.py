@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -12,6 +11,8 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+
+from .servers import free_port
 
 
 class SmtpSink:
@@ -24,7 +25,7 @@ class SmtpSink:
         self.envelopes: list[tuple[str, list[str]]] = []
         self._lock = threading.Lock()
         self.host = host
-        self.port = port or _free_port(host)
+        self.port = port or free_port(host)
         self._controller = Controller(self, hostname=host, port=self.port)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
@@ -58,12 +59,6 @@ class SmtpSink:
                 return found
             time.sleep(0.1)
         return self.to(address)
-
-
-def _free_port(host: str) -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import urllib.error
@@ -25,7 +24,7 @@ from sqlalchemy.engine import make_url
 from crm_shared.bus import Publisher, Topology, connect
 from crm_shared.dead_letters import dead_letter_count
 from crm_shared.events import new_event
-from crm_shared.testing import TcpProxy
+from crm_shared.testing import TcpProxy, free_port
 
 from .test_bus import captured, count_items, wait_for
 
@@ -33,12 +32,6 @@ pytestmark = pytest.mark.integration
 
 SCRIPT = Path(__file__).resolve().parents[1] / "probe_worker.py"
 LIMIT = 2  # handler failures before an event is dead-lettered
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class WorkerProcess:
