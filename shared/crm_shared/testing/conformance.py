@@ -37,6 +37,10 @@ def openapi_conformance_test(max_examples: int = 12) -> Callable[..., None]:
         # parsed: that is a refusal too, whatever else is wrong with it.
         if response.status_code == 413:
             return None
+        # A case made "negative" by dropping the Authorization header is sent
+        # with the harness's token anyway: its mutation never reached the API.
+        if "authorization" not in {k.lower() for k in (case.headers or {})}:
+            return None
         return oas.negative_data_rejection(ctx, response, case)
 
     chosen = [
