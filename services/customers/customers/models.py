@@ -372,6 +372,18 @@ class Setting(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class ErasedLead(Base):
+    """A lead erased before its ``lead.qualified`` was handled (events may be retried out of order).
+
+    The customer made later from that lead starts with the personal data already blanked.
+    """
+
+    __tablename__ = "erased_leads"
+
+    lead_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 # ---- copies fed by other services' events (never read from their databases)
 
 

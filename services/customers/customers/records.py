@@ -15,7 +15,7 @@ from crm_shared.db import utcnow
 from crm_shared.errors import Conflict, Forbidden, ValidationFailed
 from crm_shared.pagination import SortKey, paginate
 
-from . import access, deadlines, identity, lookups
+from . import access, deadlines, identity, lookups, retention
 from .access import Reach
 from .contacts import contact_event, publish_contact
 from .models import (
@@ -172,6 +172,12 @@ def create_from_leads(session: Session, leads: list[dict[str, Any]]) -> list[Cus
     fresh = [(lead_id, data) for lead_id, data in wanted.items() if lead_id not in existing]
     if not fresh:
         return []
+    erased = retention.erased_leads(session, [lead_id for lead_id, _ in fresh])
+    if erased:
+        fresh = [
+            (lead_id, retention.without_person(data) if lead_id in erased else data)
+            for lead_id, data in fresh
+        ]
     now = utcnow()
     pool_id = lookups.default_pool(session).id
     customers = [_customer_for_lead(lead_id, data, pool_id, now) for lead_id, data in fresh]

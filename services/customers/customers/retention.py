@@ -25,7 +25,7 @@ from crm_shared.errors import Conflict, Forbidden
 
 from . import access
 from .contacts import publish_contact
-from .models import Contact, Customer
+from .models import Contact, Customer, ErasedLead
 from .ownership_log import record
 from .presenting import present_one
 
@@ -126,7 +126,14 @@ def erase_lead_copies(session: Session, lead_id: uuid.UUID) -> None:
     announced with ``contact.updated``. Repeated events change nothing.
     """
     customer = session.scalar(select(Customer).where(Customer.lead_id == lead_id))
-    if customer is None or customer.erased_at is not None:
+    if customer is None:
+        # lead.qualified has not been handled yet (a retry can bring it after
+        # this event): remember, so the customer is made without the person.
+        if session.get(ErasedLead, lead_id) is None:
+            session.add(ErasedLead(lead_id=lead_id, erased_at=utcnow()))
+            session.flush()
+        return
+    if customer.erased_at is not None:
         return
     now = utcnow()
     keys = []
@@ -148,6 +155,18 @@ def erase_lead_copies(session: Session, lead_id: uuid.UUID) -> None:
     if customer.email or customer.phone or customer.kind == "person":
         _blank_customer(customer, now, everything=False)
         session.flush()
+
+
+def erased_leads(session: Session, lead_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of ``lead_ids`` erased before their customer was made."""
+    if not lead_ids:
+        return set()
+    return set(session.scalars(select(ErasedLead.lead_id).where(ErasedLead.lead_id.in_(lead_ids))))
+
+
+def without_person(lead: dict[str, Any]) -> dict[str, Any]:
+    """A qualified lead's data with its person's name, email and phone blanked (as on erasure)."""
+    return {**lead, "name": ERASED_NAME, "email": None, "phone": None}
 
 
 def _blank_contact(contact: Contact, now: datetime) -> None:

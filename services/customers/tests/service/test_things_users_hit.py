@@ -4,6 +4,7 @@ and the new events (tier changes, contacts, credit ratings, late ticket ratings)
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -184,6 +185,44 @@ def test_lead_erased_blanks_what_was_copied_from_the_lead(svc):
         assert contact.name == "(erased)" and contact.email is None
     updated = svc.events("contact.updated")
     assert updated and updated[-1]["data"]["name"] == "(erased)"
+
+
+def test_a_lead_erased_before_its_qualification_is_handled_never_shows_its_person(svc):
+    """A retried lead.qualified can arrive after lead.erased: the customer starts blanked."""
+    rep = svc.user()
+    company_lead, person_lead = str(uuid.uuid4()), str(uuid.uuid4())
+    for lead_id in (company_lead, person_lead):
+        for _ in range(2):  # the same fact twice (under two event ids) changes nothing
+            data = {"lead_id": lead_id, "erased_at": "2026-12-01T00:00:00Z"}
+            assert svc.deliver(svc.event("lead.erased", data))
+    for lead_id, company in ((company_lead, "Analytical Engines"), (person_lead, None)):
+        svc.deliver(
+            svc.event(
+                "lead.qualified",
+                {
+                    "lead_id": lead_id,
+                    "name": "Ada Lovelace",
+                    "email": "ada@example.com",
+                    "phone": "+442079460958",
+                    "company": company,
+                    "owner_id": str(rep.id),
+                    "qualified_at": "2026-11-20T09:00:00Z",
+                },
+            )
+        )
+    with svc.db.session() as session:
+        account = session.scalar(
+            select(Customer).where(Customer.lead_id == uuid.UUID(company_lead))
+        )
+        person = session.scalar(select(Customer).where(Customer.lead_id == uuid.UUID(person_lead)))
+        assert account.name == "Analytical Engines"  # the company account stays
+        assert (account.email, account.phone) == (None, None)
+        assert (person.name, person.email, person.phone) == ("(erased)", None, None)
+        [contact] = session.scalars(select(Contact)).all()
+        assert (contact.name, contact.email, contact.phone) == ("(erased)", None, None)
+    published = json.dumps(svc.events("customer.created") + svc.events("contact.created"))
+    assert "Ada" not in published and "ada@example.com" not in published
+    assert "+442079460958" not in published
 
 
 def test_recycle_due_at_is_set_on_claim_moved_by_follow_ups_and_by_rule_changes(svc):
