@@ -4,7 +4,10 @@ Every change that can alter a deal's stage history or the owner/team it is
 counted under marks the deal's (pipeline, creation day) with :func:`mark`.
 Just before the transaction commits, each marked day is recomputed from the
 history of the deals created that day (a few hundred rows) and replaces its
-rollup rows. On PostgreSQL a transaction advisory lock per day serialises
+rollup rows. Deals made in the transaction (an import's chunk) are only
+added: :func:`mark_new` appends their counts as extra rows for the day,
+since reads sum the rows, so a 100,000-deal import does not recompute its
+growing day once per chunk. On PostgreSQL a transaction advisory lock per day serialises
 two transactions recomputing the same day; the later one reads the earlier
 one's committed rows (READ COMMITTED takes a new snapshot per statement),
 so the last writer always writes the full truth.
@@ -30,6 +33,7 @@ from .models import FunnelReached, FunnelStay, Opportunity, StageHistory
 from .rules.funnel import stay_days
 
 _PENDING = "opportunities.funnel_days"
+_NEW = "opportunities.funnel_new_deals"
 Day = tuple[uuid.UUID, date]
 
 
@@ -45,6 +49,11 @@ def mark(session: Session, deal: Opportunity) -> None:
     session.info.setdefault(_PENDING, set()).add((deal.pipeline_id, cohort_day(deal.created_at)))
 
 
+def mark_new(session: Session, deal: Opportunity) -> None:
+    """Add ``deal``, made in this transaction, to its day's rollup before it commits."""
+    session.info.setdefault(_NEW, {})[deal.id] = (deal.pipeline_id, cohort_day(deal.created_at))
+
+
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
@@ -55,12 +64,21 @@ def _lock_key(pipeline_id: uuid.UUID, day: date) -> int:
 
 
 def compute(
-    session: Session, pipeline_id: uuid.UUID | None, start: date, end: date
+    session: Session,
+    pipeline_id: uuid.UUID | None,
+    start: date,
+    end: date,
+    deal_ids: list[uuid.UUID] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Rollup rows (reached, stays) of the deals created in [start, end), from their history."""
+    """Rollup rows (reached, stays) of the deals created in [start, end), from their history.
+
+    ``deal_ids`` narrows it to those deals (their share of the day).
+    """
     where = [Opportunity.created_at >= _midnight(start), Opportunity.created_at < _midnight(end)]
     if pipeline_id is not None:
         where.append(Opportunity.pipeline_id == pipeline_id)
+    if deal_ids is not None:
+        where.append(Opportunity.id.in_(deal_ids))
     rows = session.execute(
         select(
             Opportunity.pipeline_id,
@@ -108,30 +126,51 @@ def _write(session: Session, reached: list[dict[str, Any]], stays: list[dict[str
         session.execute(insert(FunnelStay), stays)
 
 
-def refresh_days(session: Session, days: Iterable[Day]) -> None:
-    """Replace the rollup rows of each (pipeline, day) with ones computed from the history."""
+def refresh_days(
+    session: Session,
+    days: Iterable[Day],
+    new_deals: dict[uuid.UUID, Day] | None = None,
+) -> None:
+    """Replace the rollup rows of each of ``days`` with ones computed from the history,
+    and add ``new_deals`` (made in this transaction) to the rollup of their days.
+    """
     session.flush()
+    recompute = set(days)
+    added: dict[Day, list[uuid.UUID]] = {}
+    for deal_id, day_of in (new_deals or {}).items():
+        if day_of not in recompute:  # a recomputed day counts its new deals anyway
+            added.setdefault(day_of, []).append(deal_id)
     postgres = session.get_bind().dialect.name == "postgresql"
-    for pipeline_id, day in sorted(set(days), key=lambda d: (str(d[0]), d[1])):
+    for pipeline_id, day in sorted(recompute | set(added), key=lambda d: (str(d[0]), d[1])):
         if postgres:  # sorted order: two transactions never wait on each other in a cycle
             session.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(pipeline_id, day)}
             )
-        for table in (FunnelReached, FunnelStay):
-            session.execute(delete(table).where(table.pipeline_id == pipeline_id, table.day == day))
-        _write(session, *compute(session, pipeline_id, day, day + timedelta(days=1)))
+        end = day + timedelta(days=1)
+        if (pipeline_id, day) in recompute:
+            for table in (FunnelReached, FunnelStay):
+                session.execute(
+                    delete(table).where(table.pipeline_id == pipeline_id, table.day == day)
+                )
+            _write(session, *compute(session, pipeline_id, day, end))
+        else:
+            ids = added[(pipeline_id, day)]
+            for i in range(0, len(ids), 1000):  # bounded IN lists
+                _write(session, *compute(session, pipeline_id, day, end, ids[i : i + 1000]))
 
 
 @event.listens_for(Session, "before_commit")
 def _apply_pending(session: Session) -> None:
     days = session.info.pop(_PENDING, None)
-    if days:
-        refresh_days(session, days)
+    new_deals = session.info.pop(_NEW, None)
+    if days or new_deals:
+        refresh_days(session, days or (), new_deals)
 
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_NEW, None)
 
 
 # The same rollup as compute(), in one statement each: a rebuild of a

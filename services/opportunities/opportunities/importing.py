@@ -198,7 +198,7 @@ class OpportunityImporter:
                 note=f"imported ({job.filename})"[:500],
             )
         )
-        funnel_rollup.mark(session, deal)
+        funnel_rollup.mark_new(session, deal)
         # Customers' 360° view learns of the deal. Imported won deals are
         # history: deal.won only goes out when the upload asks for it
         # (publish_won=true), or orders would ship them again.

@@ -170,3 +170,61 @@ def test_imported_won_deals_publish_deal_won_only_when_asked(svc):
     )
     assert refused.status_code == 422
     assert refused.json["errors"][0]["field"] == "publish_won"
+
+
+def test_imported_deals_are_added_to_the_funnel_rollup_chunk_by_chunk(svc):
+    """Each import transaction adds its deals to the day's rollup; reads equal the history."""
+    from crm_shared.auth import Principal
+    from opportunities.funnel import funnel
+    from opportunities.models import FunnelReached
+
+    rep = svc.user(team_id=uuid.uuid4())
+    svc.deliver(
+        svc.event(
+            "customer.created",
+            {
+                "customer_id": str(uuid.uuid4()),
+                "name": "华为技术",
+                "owner_id": str(rep.id),
+                "created_at": "2026-11-01T00:00:00Z",
+            },
+        )
+    )
+    header = "Name,Account Name,Amount,Stage,Close Date,Probability (%),Owner\n"
+    admin = svc.user("admin")
+    principal = Principal(id=admin.id, username="a", roles=frozenset({"admin"}))
+    for batch in range(3):
+        rows = "".join(
+            f"Deal {batch}-{i},华为技术,{100 + i},Prospecting,3/31/2027,50,\n" for i in range(3)
+        )
+        response = svc.client.post(
+            f"/api/v1/opportunities/imports?filename=batch{batch}.csv",
+            data=(header + rows).encode(),
+            headers={**rep.headers, "Content-Type": "text/csv"},
+        )
+        assert response.status_code == 202, response.json
+        svc.run_job("import-opportunities")
+        shown = svc.client.get("/api/v1/opportunities/analytics/funnel", headers=admin.headers)
+        assert shown.json["stages"][0]["reached"] == 3 * (batch + 1)
+        with svc.db.transaction() as session:
+            assert funnel(session, principal, {}) == funnel(
+                session, principal, {}, source="history"
+            )
+            appended = session.query(FunnelReached).count()
+    # Added rows, not a recomputed day: a later move recomputes (and compacts) the day.
+    deal = svc.client.get("/api/v1/opportunities?sort=amount", headers=rep.headers).json["items"][0]
+    stages_by_name = {
+        s["name"]: s
+        for s in svc.client.get(
+            f"/api/v1/pipelines/{deal['pipeline_id']}", headers=rep.headers
+        ).json["stages"]
+    }
+    moved = svc.client.post(
+        f"/api/v1/opportunities/{deal['id']}/stage",
+        json={"stage_id": stages_by_name["needs_analysis"]["id"]},
+        headers=rep.headers,
+    )
+    assert moved.status_code == 200, moved.json
+    with svc.db.transaction() as session:
+        assert funnel(session, principal, {}) == funnel(session, principal, {}, source="history")
+        assert session.query(FunnelReached).count() < appended
