@@ -229,6 +229,8 @@ def on_user_event(session: Session, event: Event) -> None:
         uuid.UUID(str(data["user_id"])),
         {
             "username": data["username"],
+            "display_name": data.get("display_name") or None,
+            "email": data.get("email") or None,
             "roles": sorted(data.get("roles") or []),
             "team_id": _uuid(data.get("team_id")),
             "active": bool(data["active"]),

@@ -142,6 +142,9 @@ directory_users = Table(
     platform_metadata,
     Column("id", Uuid, primary_key=True),
     Column("username", String(100), nullable=False),
+    # How imports and people name a user: "Li Lei", li.lei@example.com.
+    Column("display_name", String(200), nullable=True),
+    Column("email", String(320), nullable=True),
     Column("roles", JSONType, nullable=False),
     Column("team_id", Uuid, nullable=True),
     Column("active", Boolean, nullable=False),

@@ -27,6 +27,7 @@ from crm_shared.tables import directory_users
 
 from . import funnel_rollup, pipelines
 from .models import CustomerState, Opportunity, Stage, StageHistory
+from .rules import owner_names
 from .rules.imported_rows import parse_amount, parse_date, parse_probability, stage_name
 
 FIELDS = frozenset(
@@ -109,7 +110,7 @@ class OpportunityImporter:
         row: ImportRow,
         pipeline_id: uuid.UUID,
         stages: dict[str, Stage],
-        users: dict[str, Any],
+        users: owner_names.OwnerIndex[Any],
     ) -> RowOutcome:
         values = {k: (v or "").strip() for k, v in row.values.items()}
         name = values.get("name", "")
@@ -230,23 +231,22 @@ class OpportunityImporter:
         )
 
 
-def _users(session: Session) -> dict[str, Any]:
-    """Active users of the directory copy by lower-cased username."""
+def _users(session: Session) -> owner_names.OwnerIndex[Any]:
+    """Active users of the directory copy, by username, e-mail address and display name."""
+    u = directory_users.c
     rows = session.execute(
-        select(directory_users.c.id, directory_users.c.username, directory_users.c.team_id).where(
-            directory_users.c.active.is_(True)
-        )
+        select(u.id, u.username, u.team_id, u.email, u.display_name).where(u.active.is_(True))
     )
-    return {row.username.strip().lower(): row for row in rows}
+    return owner_names.index((row, row.username, row.email, row.display_name) for row in rows)
 
 
 def _owner(
-    job: JobInfo, customer: CustomerState, value: str, users: dict[str, Any]
+    job: JobInfo, customer: CustomerState, value: str, users: owner_names.OwnerIndex[Any]
 ) -> tuple[uuid.UUID, uuid.UUID | None, str | None]:
     """Who owns an imported deal: (owner, team, warning).
 
-    The ``Owner`` column names a user of the directory copy (by username, or
-    an e-mail address whose local part is the username) whom the uploader
+    The ``Owner`` column names a user of the directory copy (by username,
+    e-mail address or display name: :mod:`.rules.owner_names`) whom the uploader
     may give deals to (own scope: themselves; team: their team; all: anyone).
     Without the column, the customer's owner, else the uploader. A name not
     matched, or out of reach, falls back to the uploader with a warning.
@@ -259,10 +259,12 @@ def _owner(
         if customer.owner_id is not None:
             return customer.owner_id, customer.team_id, None
         return uploader, mine, None
-    key = value.strip().lower()
-    user = users.get(key) or (users.get(key.split("@", 1)[0]) if "@" in key else None)
-    if user is None:
+    named = owner_names.match(value, users)
+    if len(named) > 1:
+        return uploader, mine, f"owner {value!r} names several users; the deal is yours"
+    if not named:
         return uploader, mine, f"owner {value!r} is not a user here; the deal is yours"
+    user = named[0]
     scope = options.get("scope")
     allowed = (
         user.id == uploader

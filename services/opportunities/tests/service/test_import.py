@@ -65,13 +65,15 @@ def test_a_salesforce_export_becomes_deals_with_reasons_for_the_rest(svc):
     assert svc.events("deal.won") == []  # history, not a new sale for orders
 
 
-def _user_known(svc, user, username):
+def _user_known(svc, user, username, display_name=None, email=None):
     svc.deliver(
         svc.event(
             "user.created",
             {
                 "user_id": str(user.id),
                 "username": username,
+                "display_name": display_name,
+                "email": email,
                 "roles": list(user.roles),
                 "team_id": str(user.team_id) if user.team_id else None,
                 "active": True,
@@ -116,8 +118,11 @@ def test_the_owner_column_names_a_user_of_the_directory(svc):
     manager = svc.user("manager", team_id=team)
     li = svc.user(team_id=team)
     outsider = svc.user(team_id=elsewhere)
-    _user_known(svc, li, "li.lei")
+    zhang, zhang_too = svc.user(team_id=team), svc.user(team_id=team)
+    _user_known(svc, li, "li.lei", "Li Lei", "lei@corp.example")
     _user_known(svc, outsider, "wang.fang")
+    _user_known(svc, zhang, "zhang1", "张伟")
+    _user_known(svc, zhang_too, "zhang2", "张伟")
     _customer_known(svc, manager, "腾讯")
     text = (
         "Name,Account Name,Amount,Stage,Close Date,Probability (%),Owner\n"
@@ -126,12 +131,16 @@ def test_the_owner_column_names_a_user_of_the_directory(svc):
         "C,腾讯,100,Prospecting,1/1/2027,10,wang.fang\n"
         "D,腾讯,100,Prospecting,1/1/2027,10,韩梅梅\n"
         "E,腾讯,100,Prospecting,1/1/2027,10,\n"
+        "F,腾讯,100,Prospecting,1/1/2027,10,li  lei\n"  # Salesforce exports full names
+        "G,腾讯,100,Prospecting,1/1/2027,10,LEI@corp.example\n"
+        "H,腾讯,100,Prospecting,1/1/2027,10,张伟\n"  # two users of that name: no guess
     )
     job = _import(svc, manager, text)
-    assert (job["imported"], job["failed"]) == (5, 0)
+    assert (job["imported"], job["failed"]) == (8, 0)
     warnings = {e["line"]: e["reason"] for e in job["errors"] if e.get("severity") == "warning"}
-    assert set(warnings) == {4, 5}
+    assert set(warnings) == {4, 5, 9}
     assert "outside your scope" in warnings[4] and "韩梅梅" in warnings[5]
+    assert "several users" in warnings[9]
     owners = {
         d["name"]: d["owner_id"]
         for d in svc.client.get("/api/v1/opportunities", headers=manager.headers).json["items"]
@@ -142,9 +151,12 @@ def test_the_owner_column_names_a_user_of_the_directory(svc):
         "C": str(manager.id),
         "D": str(manager.id),
         "E": str(manager.id),  # no owner given: the customer's owner
+        "F": str(li.id),
+        "G": str(li.id),
+        "H": str(manager.id),
     }
     mine = svc.client.get("/api/v1/opportunities", headers=li.headers).json["items"]
-    assert sorted(d["name"] for d in mine) == ["A", "B"]
+    assert sorted(d["name"] for d in mine) == ["A", "B", "F", "G"]
 
 
 def test_imported_won_deals_publish_deal_won_only_when_asked(svc):
