@@ -509,3 +509,33 @@ def test_an_agent_replies_on_a_ticket_with_the_knowledge_base(
         ("public", "agent"),
         ("internal", "agent"),
     ]
+
+
+@pytest.mark.parametrize("system", ["processes"], indirect=True)
+def test_a_rep_imports_leads_and_reads_the_row_report(
+    system: System, browser: Any, people: dict[str, str], tmp_path: Path
+) -> None:
+    shots = Shots(tmp_path / "screenshots")
+    suffix = uuid.uuid4().hex[:6]
+    csv = (
+        "name,email,company\n"
+        f"赵一 {suffix},zhao.{suffix}@example.cn,宁波港务 {suffix}\n"
+        f"钱二 {suffix},not-an-email,宁波港务 {suffix}\n"
+        f"孙三 {suffix},sun.{suffix}@example.cn,宁波港务 {suffix}\n"
+    )
+    page = _sign_in(browser, system, people["rep"])
+    page.get_by_role("link", name="Import").click()
+    page.get_by_label("CSV file").set_input_files(
+        {"name": "leads.csv", "mimeType": "text/csv", "buffer": csv.encode()}
+    )
+    page.get_by_label("Source (optional)").fill("展会")
+    page.get_by_role("button", name="Upload").click()
+    page.get_by_test_id("import-status").filter(has_text="completed").wait_for(timeout=60_000)
+    assert page.get_by_label("Progress").get_attribute("value") == "100"
+    assert page.get_by_test_id("import-imported").inner_text() == "2"
+    assert page.get_by_test_id("import-failed").inner_text() == "1"
+    report = page.get_by_test_id("import-report").locator("tbody tr")
+    assert report.count() == 1
+    assert report.first.locator("td").first.inner_text() == "3"  # the header is line 1
+    assert "email" in report.first.inner_text()
+    shots.take(page, "lead-import")
