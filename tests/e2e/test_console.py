@@ -353,6 +353,8 @@ def test_a_rep_checks_in_on_a_phone_and_subscribes_to_the_calendar(
 def test_a_rep_quotes_and_records_a_receipt(
     system: System, browser: Any, people: dict[str, str], tmp_path: Path
 ) -> None:
+    from playwright.sync_api import expect
+
     shots = Shots(tmp_path / "screenshots")
     rep = system.token(people["rep"], PASSWORD)
     suffix = uuid.uuid4().hex[:6]
@@ -390,7 +392,7 @@ def test_a_rep_quotes_and_records_a_receipt(
     page.get_by_label("Tax %").fill("6")
     page.get_by_role("button", name="Save").click()
     page.get_by_role("status").get_by_text("Quote ").wait_for()
-    assert page.get_by_test_id("quote-total").inner_text() == "¥1,060.00"
+    expect(page.get_by_test_id("quote-total")).to_have_text("¥1,060.00")
     shots.take(page, "quotes")
 
     # The order of the won deal: record a receipt.
@@ -412,7 +414,7 @@ def test_a_rep_quotes_and_records_a_receipt(
     page.get_by_label("Reference").fill(f"ZFB-{suffix}")
     page.get_by_role("button", name="Record a receipt").click()
     page.get_by_role("status").get_by_text("Receipt of ¥3,000.00 recorded.").wait_for()
-    assert page.get_by_test_id("order-outstanding").inner_text() == "¥5,000.00"
+    expect(page.get_by_test_id("order-outstanding")).to_have_text("¥5,000.00")
     assert "Alipay" in page.get_by_test_id("receipts").inner_text()
     shots.take(page, "orders")
     [order] = system.call(
