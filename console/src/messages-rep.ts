@@ -62,6 +62,7 @@ export const repEn = {
     message: "Message", send: "Send", sent: "Sent.", internal: "internal", public: "public",
     kb: "Knowledge base", kbSearch: "Search articles", insert: "Insert into reply", noArticles: "No article matches.",
     customer: "Customer", ticket: "Ticket", moveTo: "Set status", moved: "Status: {status}.",
+    clocks: { first_response: "First response", next_response: "Next response", resolution: "Resolution" },
   },
 };
 
@@ -124,5 +125,6 @@ export const repZh: typeof repEn = {
     message: "内容", send: "发送", sent: "已发送。", internal: "内部", public: "公开",
     kb: "知识库", kbSearch: "搜索文章", insert: "插入回复", noArticles: "没有匹配的文章。",
     customer: "客户", ticket: "工单", moveTo: "设置状态", moved: "状态：{status}。",
+    clocks: { first_response: "首次响应", next_response: "下次响应", resolution: "解决" },
   },
 };

@@ -201,7 +201,7 @@ describe("service desk", () => {
     vi.useFakeTimers();
     vi.setSystemTime(new Date("2026-12-03T09:00:00Z"));
     rep(["service_agent"]);
-    const clocks = [{ name: "First response", key: "first_response", due_at: "2026-12-03T09:10:00Z", remaining_minutes: 10, state: "running" }];
+    const clocks = [{ name: "first_response", key: "first_response", due_at: "2026-12-03T09:10:00Z", remaining_minutes: 10, state: "running" }];
     fakeApi({
       "GET tickets/groups": () => json(200, { items: [{ id: "g1", name: "一线支持" }] }),
       "GET tickets": () => json(200, { items: [{ id: "t1", subject: "无法登录", priority: "high", status: "open", opened_at: "2026-12-03T08:50:00Z", sla: { clocks } }], next_cursor: null }),
