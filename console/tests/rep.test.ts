@@ -158,3 +158,19 @@ describe("the API with files", () => {
     session.accessToken = null;
   });
 });
+
+describe("who is offered the new screens", () => {
+  it("a rep gets the field and paperwork screens, an agent the desk only", async () => {
+    const { allowed, routes } = await import("../src/router");
+    const offered = (roles: string[]) => {
+      session.user = { id: "u", username: "u", roles, team_id: null };
+      return routes.filter((r) => r.meta?.nav && allowed(r)).map((r) => r.path);
+    };
+    expect(offered(["rep"])).toEqual(expect.arrayContaining(["/leads/import", "/visits", "/calendar", "/quotes", "/contracts", "/orders"]));
+    expect(offered(["rep"])).not.toContain("/desk");
+    expect(offered(["service_agent"])).toEqual(["/desk"]);
+    expect(offered(["finance"])).toContain("/orders");
+    expect(offered(["finance"])).not.toContain("/visits");
+    session.user = null;
+  });
+});
