@@ -40,16 +40,22 @@ function withQuery(path: string, query?: Query): string {
   return text ? `${url}?${text}` : url;
 }
 
+/** A file or a form goes as it is (the browser sets its type); anything else as JSON. */
+function isRaw(body: unknown): body is Blob | FormData {
+  return (typeof Blob !== "undefined" && body instanceof Blob) || (typeof FormData !== "undefined" && body instanceof FormData);
+}
+
 async function send(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+  const raw = isRaw(body);
   const init: RequestInit = {
     method,
     headers: {
       Accept: "application/json",
-      ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+      ...(body !== undefined && !raw ? { "Content-Type": "application/json" } : {}),
       ...(session.accessToken ? { Authorization: `Bearer ${session.accessToken}` } : {}),
       ...headers,
     },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
+    body: body === undefined ? undefined : raw ? (body as BodyInit) : JSON.stringify(body),
   };
   return currentFetch()(url, init);
 }
@@ -92,4 +98,21 @@ export function page<T>(path: string, query: Query = {}, cursor?: string | null,
 /** A fresh Idempotency-Key for a create that may be retried. */
 export function idempotencyKey(): string {
   return crypto.randomUUID().replace(/-/g, "");
+}
+
+/**
+ * A binary answer (a PDF) as a Blob, with the session's token: a plain link
+ * would reach the API without it. Failures throw ApiError like api().
+ */
+export async function download(path: string): Promise<Blob> {
+  const url = withQuery(path);
+  let response = await send("GET", url, undefined, { Accept: "*/*" });
+  if (response.status === 401 && session.refreshToken && (await refresh())) {
+    response = await send("GET", url, undefined, { Accept: "*/*" });
+  }
+  if (!response.ok) {
+    const data = await response.json().catch(() => null);
+    throw new ApiError(response.status, data?.title || response.statusText, data?.detail || "");
+  }
+  return response.blob();
 }

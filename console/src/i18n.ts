@@ -1,5 +1,6 @@
 /** Chinese (zh-CN) and English; the browser's language chooses, the header switches. */
 import { createI18n } from "vue-i18n";
+import { repEn, repZh } from "./messages-rep";
 
 const en = {
   app: { title: "CRM console", language: "Language", signOut: "Sign out", skip: "Skip to content" },
@@ -47,6 +48,7 @@ const en = {
     currency: "Currency", deals: "Deals", team: "Team",
   },
   errors: { forbidden: "This page is not available to your role." },
+  ...repEn,
 };
 
 const zh: typeof en = {
@@ -95,6 +97,7 @@ const zh: typeof en = {
     currency: "币种", deals: "商机数", team: "团队",
   },
   errors: { forbidden: "您的角色无法使用此页面。" },
+  ...repZh,
 };
 
 export const LOCALES = [

@@ -4,6 +4,7 @@ import { hasRole, session } from "./session";
 
 const SALES = ["rep", "manager", "admin"];
 const MANAGERS = ["manager", "admin", "finance"];
+const DESK = ["service_agent", "manager", "admin"];
 
 export const routes: RouteRecordRaw[] = [
   { path: "/", redirect: "/today" },
@@ -17,6 +18,15 @@ export const routes: RouteRecordRaw[] = [
   { path: "/dashboard", name: "dashboard", component: () => import("./views/DashboardView.vue"), meta: { roles: MANAGERS, nav: "nav.dashboard" } },
   { path: "/forbidden", name: "forbidden", component: () => import("./views/ForbiddenView.vue") },
   { path: "/:rest(.*)*", redirect: "/today" },
+  // A rep's field and paperwork screens and the agent's desk (matched by rank, not order).
+  { path: "/leads/import", name: "lead-import", component: () => import("./views/LeadImportView.vue"), meta: { roles: SALES, nav: "imports.nav" } },
+  { path: "/visits", name: "visits", component: () => import("./views/VisitsView.vue"), meta: { roles: SALES, nav: "visits.nav" } },
+  { path: "/calendar", name: "calendar", component: () => import("./views/CalendarView.vue"), meta: { roles: SALES, nav: "calendar.nav" } },
+  { path: "/quotes", name: "quotes", component: () => import("./views/QuotesView.vue"), meta: { roles: SALES, nav: "quotes.nav" } },
+  { path: "/contracts", name: "contracts", component: () => import("./views/ContractsView.vue"), meta: { roles: SALES, nav: "contracts.nav" } },
+  { path: "/orders", name: "orders", component: () => import("./views/OrdersView.vue"), meta: { roles: [...SALES, "finance"], nav: "orders.nav" } },
+  { path: "/desk", name: "desk", component: () => import("./views/DeskView.vue"), meta: { roles: DESK, nav: "desk.nav" } },
+  { path: "/desk/:id", name: "ticket", component: () => import("./views/TicketView.vue"), meta: { roles: DESK }, props: true },
 ];
 
 export function allowed(route: { meta?: { roles?: unknown } }): boolean {
