@@ -111,6 +111,43 @@ def wait_ready(url: str, timeout: float = 60) -> None:
     raise SystemExit(f"not ready: {url}")
 
 
+# Fair on a 2-core machine: the web processes and the reference share core 0,
+# the workers (relay, derivation, scoring, assignment) core 1. BENCH_PIN=0 turns it off.
+PIN = (
+    os.environ.get("BENCH_PIN", "1") != "0"
+    and shutil.which("taskset") is not None
+    and len(os.sched_getaffinity(0)) >= 2
+)
+WEB_CORE, WORKER_CORE = "0", "1"
+
+
+def pinned(core: str, command: list[str]) -> list[str]:
+    """``command`` run on ``core`` when pinning is on."""
+    return ["taskset", "-c", core, *command] if PIN else command
+
+
+def session_cpu(leader: int) -> float:
+    """CPU seconds (user + system) of every live process in ``leader``'s session.
+
+    Each server is started in a session of its own, so this is a gunicorn
+    master and its workers, or one worker process with its threads.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command: state ppid pgrp session ... utime(14) stime(15).
+        if int(fields[3]) == leader:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def machine_note() -> str:
     load1, load5, _ = os.getloadavg()
     top = subprocess.run(
@@ -176,18 +213,26 @@ def main() -> int:
     logs = Path(os.environ.get("BENCH_LOG_DIR", f"/tmp/crm-bench-{run}"))
     logs.mkdir(parents=True, exist_ok=True)
     commands = {
-        "gateway": gunicorn(ports["gateway"], "crm_gateway.app:create_app()"),
-        "leads": gunicorn(ports["leads"], "leads.app:create_app()"),
-        "reference": [
-            *gunicorn(ports["reference"], "reference:create_app()"),
-            *("--pythonpath", str(ROOT / "bench")),
-        ],
+        "gateway": pinned(WEB_CORE, gunicorn(ports["gateway"], "crm_gateway.app:create_app()")),
+        "leads": pinned(WEB_CORE, gunicorn(ports["leads"], "leads.app:create_app()")),
+        "reference": pinned(
+            WEB_CORE,
+            [
+                *gunicorn(ports["reference"], "reference:create_app()"),
+                *("--pythonpath", str(ROOT / "bench")),
+            ],
+        ),
         # Split as crm-up splits it (ServiceSpec.jobs_apart): relay and consumer, and jobs.
-        "leads-worker": [PYTHON, "-m", "leads", "worker", "--roles", "relay,consumer"],
-        "leads-jobs": [
-            *(PYTHON, "-m", "leads", "worker", "--roles", "jobs"),
-            *("--health-port", str(ports["jobs"])),
-        ],
+        "leads-worker": pinned(
+            WORKER_CORE, [PYTHON, "-m", "leads", "worker", "--roles", "relay,consumer"]
+        ),
+        "leads-jobs": pinned(
+            WORKER_CORE,
+            [
+                *(PYTHON, "-m", "leads", "worker", "--roles", "jobs"),
+                *("--health-port", str(ports["jobs"])),
+            ],
+        ),
     }
     processes = {}
     for name, command in commands.items():
@@ -217,7 +262,8 @@ def main() -> int:
         ).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
         edge = start_edge({**env, "CRM_GATEWAY_URL": gateway}, logs, processes)
-        return measure(gateway, leads, reference, token, auth, urls, namespace, edge)
+        pids = {name: process.pid for name, process in processes.items()}
+        return measure(gateway, leads, reference, token, auth, urls, namespace, edge, pids)
     finally:
         for process in processes.values():
             with contextlib.suppress(ProcessLookupError):
@@ -267,7 +313,7 @@ def start_edge(env, logs: Path, processes: dict) -> str | None:
     )  # fmt: skip
     out = open(logs / "edge.log", "wb")  # noqa: SIM115
     processes["edge"] = subprocess.Popen(
-        [nginx, "-p", str(workdir), "-c", str(workdir / "nginx.conf")],
+        pinned(WEB_CORE, [nginx, "-p", str(workdir), "-c", str(workdir / "nginx.conf")]),
         stdout=out,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -277,7 +323,7 @@ def start_edge(env, logs: Path, processes: dict) -> str | None:
     return url
 
 
-def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None) -> int:
+def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None, pids=None) -> int:
     path = "/api/v1/leads"
     print("warming up", flush=True)
     targets = [(reference, None), (leads, token), (gateway, token)]
@@ -287,12 +333,34 @@ def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None) 
         load.throughput(target, path, tok, processes=1, threads=4, seconds=2)
     before = machine_note()
     print(f"measuring single capture, {SECONDS:.0f} s per run", flush=True)
+    pids = pids or {}
+
+    def cpu(name: str) -> float:
+        return session_cpu(pids[name]) if name in pids else float("nan")
+
+    cpu_ref = cpu("reference")
     ref1 = load.throughput(reference, path, None, seconds=SECONDS)
+    cpu_ref = cpu("reference") - cpu_ref
+    cpu_web = cpu("leads")
     direct1 = load.throughput(leads, path, token, seconds=SECONDS)
+    cpu_web = cpu("leads") - cpu_web
     via = load.throughput(gateway, path, token, seconds=SECONDS)
     via_edge = load.throughput(edge, path, token, seconds=SECONDS) if edge else None
+    cpu_ref2 = cpu("reference")
     ref2 = load.throughput(reference, path, None, seconds=SECONDS)
+    cpu_ref += cpu("reference") - cpu_ref2
+    # The workers' CPU per lead: from an idle pipeline, one run's leads
+    # derived, relayed, scored and assigned, until the pipeline is idle again.
+    drain_outbox(urls["leads"])
+    cpu_workers = cpu("leads-worker") + cpu("leads-jobs")
+    cpu_web2 = cpu("leads")
     direct2 = load.throughput(leads, path, token, seconds=SECONDS)
+    cpu_web += cpu("leads") - cpu_web2
+    drain_outbox(urls["leads"])
+    cpu_workers = cpu("leads-worker") + cpu("leads-jobs") - cpu_workers
+    web_ms = 1000 * cpu_web / max(1, direct1["ok"] + direct2["ok"])
+    ref_ms = 1000 * cpu_ref / max(1, ref1["ok"] + ref2["ok"])
+    workers_ms = 1000 * cpu_workers / max(1, direct2["ok"])
     ref_rps = (ref1["rps"] + ref2["rps"]) / 2
     direct_rps = (direct1["rps"] + direct2["rps"]) / 2
     errors = ref1["errors"] + ref2["errors"] + direct1["errors"] + direct2["errors"]
@@ -363,7 +431,7 @@ def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None) 
         with engine.connect() as conn:
             backlog = conn.execute(
                 text(
-                    "SELECT (SELECT count(*) FROM leads WHERE needs_processing)"
+                    "SELECT (SELECT count(*) FROM leads WHERE needs_processing OR capture_pending)"
                     " + (SELECT count(*) FROM outbox WHERE published_at IS NULL)"
                 )
             ).scalar()
@@ -402,6 +470,20 @@ def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None) 
             f"{ref_rps:,.0f}",
             ratio(direct_rps, ref_rps),
             ">= 90% of reference",
+        ),
+        (
+            "web CPU per capture (ms), leads vs reference",
+            f"{web_ms:.2f}",
+            f"{ref_ms:.2f}",
+            ratio(ref_ms, web_ms),
+            "reference / leads >= 90%",
+        ),
+        (
+            "workers' CPU per lead (ms): derive+relay+score+assign",
+            f"{workers_ms:.2f}",
+            "",
+            "",
+            "<= 0.3 ms",
         ),
         (
             "single capture, via gateway (req/s)",
@@ -479,6 +561,11 @@ def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None) 
         f"scoring and event backlog drained in {drained:.0f} s (left: {backlog})"
     )
     print(f"machine: {os.cpu_count()} cores")
+    print(
+        f"pinning: web processes and reference on core {WEB_CORE}, workers on core {WORKER_CORE}"
+        if PIN
+        else "pinning: off (BENCH_PIN=0, no taskset, or one core)"
+    )
     print(f"machine before: {before}")
     print(f"machine after:  {after}")
     figures = {
@@ -488,6 +575,10 @@ def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None) 
         "edge_rps": via_edge["rps"] if via_edge else None,
         "overload": {**peak, "stored": peak_stored, "with_event": peak_events},
         "cores": os.cpu_count(),
+        "pinned": PIN,
+        "web_cpu_ms_per_capture": web_ms,
+        "reference_cpu_ms_per_capture": ref_ms,
+        "workers_cpu_ms_per_lead": workers_ms,
         "load_before": before,
         "load_after": after,
         "latency_direct": lat_direct,
@@ -541,7 +632,7 @@ def drain_outbox(url: str, limit: float = 180) -> None:
                 pending = conn.execute(
                     text(
                         "SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL)"
-                        " + (SELECT count(*) FROM leads WHERE needs_processing)"
+                        " + (SELECT count(*) FROM leads WHERE needs_processing OR capture_pending)"
                     )
                 ).scalar()
             if not pending:

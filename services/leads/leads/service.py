@@ -85,6 +85,12 @@ def _jobs() -> list[Job]:
     ]
 
 
+def _derive_events(db: Any) -> int:
+    from .capture_events import derive_pending
+
+    return derive_pending(db)
+
+
 def _bootstrap(db: Any, settings: Any) -> None:
     from .scoring import seed_scoring_rules
 
@@ -104,6 +110,7 @@ SERVICE = ServiceSpec(
     extra_settings=_settings,
     init_app=_init_app,
     bootstrap=_bootstrap,
+    derive_events=_derive_events,  # captured leads are their own outbox entries
     publishes=(
         "lead.captured",
         "lead.assigned",
