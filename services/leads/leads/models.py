@@ -84,7 +84,7 @@ class Lead(Base):
     needs_processing: Mapped[bool] = mapped_column(Boolean, default=True)
     # The row is its own outbox entry: its lead.captured and first activity
     # are not derived yet (leads.capture_events; the relay does it in batches).
-    capture_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    capture_pending: Mapped[bool] = mapped_column(Boolean, server_default=false())
     auto_assign: Mapped[bool] = mapped_column(Boolean, default=False)
     duplicate_key: Mapped[str | None] = mapped_column(String(300), index=True)
     possible_duplicate_of: Mapped[uuid.UUID | None] = mapped_column(Uuid)
