@@ -6,7 +6,13 @@ throwaway bus namespace: the gateway, the leads web app and its worker, and
 the reference (``bench/reference.py``: minimal Flask + SQLAlchemy inserting
 the same row). Then measures:
 
-- single capture straight to the service, and the reference (target >= 90%);
+- single capture straight to the service, and the reference (target >= 90%),
+  with the web processes and the reference pinned to core 0 and the workers
+  to core 1 (``taskset``; ``BENCH_PIN=0`` turns it off), and beside it the
+  CPU seconds per capture of the leads web processes and of the reference,
+  the gateway's own CPU per proxied capture, and the workers' CPU per lead
+  (derivation of ``lead.captured``, relay, scoring and assignment together,
+  from an idle pipeline until idle again; target <= 0.3 ms);
 - single capture through the gateway (target >= 60% of straight);
 - single capture through the nginx edge (``crm_gateway.edge_config``; target
   >= 85% of straight), nginx installed with apt where it is missing;
@@ -344,7 +350,9 @@ def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None, 
     cpu_web = cpu("leads")
     direct1 = load.throughput(leads, path, token, seconds=SECONDS)
     cpu_web = cpu("leads") - cpu_web
+    cpu_gateway = cpu("gateway")
     via = load.throughput(gateway, path, token, seconds=SECONDS)
+    gateway_ms = 1000 * (cpu("gateway") - cpu_gateway) / max(1, via["ok"])
     via_edge = load.throughput(edge, path, token, seconds=SECONDS) if edge else None
     cpu_ref2 = cpu("reference")
     ref2 = load.throughput(reference, path, None, seconds=SECONDS)
@@ -493,6 +501,13 @@ def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None, 
             ">= 60% of straight",
         ),
         (
+            "gateway's own CPU per proxied capture (ms)",
+            f"{gateway_ms:.2f}",
+            f"{web_ms:.2f} (leads web)",
+            "",
+            "",
+        ),
+        (
             "single capture, via nginx edge (req/s)",
             f"{via_edge['rps']:,.0f}" if via_edge else "no nginx",
             f"{direct_rps:,.0f} (straight)",
@@ -579,6 +594,7 @@ def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None, 
         "web_cpu_ms_per_capture": web_ms,
         "reference_cpu_ms_per_capture": ref_ms,
         "workers_cpu_ms_per_lead": workers_ms,
+        "gateway_cpu_ms_per_capture": gateway_ms,
         "load_before": before,
         "load_after": after,
         "latency_direct": lat_direct,
