@@ -63,7 +63,8 @@ class ServiceSpec:
     # /api/v1/<name>/approvals; the gateway's inbox asks every such service.
     approvals: bool = False
     # Turns rows that are their own outbox entry (a captured lead) into outbox
-    # rows; the relay runs it before each batch. Returns how many it derived.
+    # rows; the relay runs it before each batch. Returns how many it derived
+    # (one batch at most: callers wanting all call it until it returns 0).
     derive_events: Callable[[Database], int] | None = None
 
     def __post_init__(self) -> None:

@@ -157,12 +157,13 @@ def derive_before_event(session: Session, leads: Sequence[Lead]) -> None:
         set_committed_value(lead, "capture_pending", False)
 
 
-def derive_pending(db: Database, *, limit: int = DERIVE_BATCH) -> int:
-    """Derive the events and activities of up to ``limit`` flagged leads; how many.
+def derive_pending(db: Database, *, limit: int = DERIVE_BATCH, until_done: bool = True) -> int:
+    """Derive the events and activities of flagged leads, ``limit`` per transaction; how many.
 
-    The relay's hook (``ServiceSpec.derive_events``): runs in its own short
-    transaction before each relay batch, so the events it writes go out in
-    that batch.
+    The relay's hook (``ServiceSpec.derive_events``) derives one batch
+    (``until_done=False``) in its own short transaction before each relay
+    batch, so derivation and publication keep pace at a peak instead of a
+    backlog being derived whole before any of it is sent.
     """
     if db.engine.dialect.name != "postgresql":
         return 0
@@ -171,5 +172,5 @@ def derive_pending(db: Database, *, limit: int = DERIVE_BATCH) -> int:
         with db.engine.begin() as conn:
             done = int(conn.execute(_derive_statement(False), {"limit": limit}).scalar() or 0)
         total += done
-        if done < limit:
+        if done < limit or not until_done:
             return total

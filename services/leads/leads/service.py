@@ -92,7 +92,7 @@ def _jobs() -> list[Job]:
 def _derive_events(db: Any) -> int:
     from .capture_events import derive_pending
 
-    return derive_pending(db)
+    return derive_pending(db, until_done=False)  # one batch per relay round
 
 
 def _bootstrap(db: Any, settings: Any) -> None:

@@ -87,7 +87,8 @@ class ServiceHarness:
         first, as the relay would before its next batch.
         """
         if self.spec.derive_events is not None:
-            self.spec.derive_events(self.db)
+            while self.spec.derive_events(self.db):
+                pass
         statement = select(outbox.c.envelope).order_by(outbox.c.seq)
         if event_type:
             statement = statement.where(outbox.c.event_type == event_type)
