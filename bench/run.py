@@ -6,7 +6,13 @@ throwaway bus namespace: the gateway, the leads web app and its worker, and
 the reference (``bench/reference.py``: minimal Flask + SQLAlchemy inserting
 the same row). Then measures:
 
-- single capture straight to the service, and the reference (target >= 90%);
+- single capture straight to the service, and the reference (target >= 90%),
+  with the web processes and the reference pinned to core 0 and the workers
+  to core 1 (``taskset``; ``BENCH_PIN=0`` turns it off), and beside it the
+  CPU seconds per capture of the leads web processes and of the reference,
+  the gateway's own CPU per proxied capture, and the workers' CPU per lead
+  (derivation of ``lead.captured``, relay, scoring and assignment together,
+  from an idle pipeline until idle again; target <= 0.3 ms);
 - single capture through the gateway (target >= 60% of straight);
 - single capture through the nginx edge (``crm_gateway.edge_config``; target
   >= 85% of straight), nginx installed with apt where it is missing;
@@ -111,6 +117,43 @@ def wait_ready(url: str, timeout: float = 60) -> None:
     raise SystemExit(f"not ready: {url}")
 
 
+# Fair on a 2-core machine: the web processes and the reference share core 0,
+# the workers (relay, derivation, scoring, assignment) core 1. BENCH_PIN=0 turns it off.
+PIN = (
+    os.environ.get("BENCH_PIN", "1") != "0"
+    and shutil.which("taskset") is not None
+    and len(os.sched_getaffinity(0)) >= 2
+)
+WEB_CORE, WORKER_CORE = "0", "1"
+
+
+def pinned(core: str, command: list[str]) -> list[str]:
+    """``command`` run on ``core`` when pinning is on."""
+    return ["taskset", "-c", core, *command] if PIN else command
+
+
+def session_cpu(leader: int) -> float:
+    """CPU seconds (user + system) of every live process in ``leader``'s session.
+
+    Each server is started in a session of its own, so this is a gunicorn
+    master and its workers, or one worker process with its threads.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command: state ppid pgrp session ... utime(14) stime(15).
+        if int(fields[3]) == leader:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def machine_note() -> str:
     load1, load5, _ = os.getloadavg()
     top = subprocess.run(
@@ -176,18 +219,26 @@ def main() -> int:
     logs = Path(os.environ.get("BENCH_LOG_DIR", f"/tmp/crm-bench-{run}"))
     logs.mkdir(parents=True, exist_ok=True)
     commands = {
-        "gateway": gunicorn(ports["gateway"], "crm_gateway.app:create_app()"),
-        "leads": gunicorn(ports["leads"], "leads.app:create_app()"),
-        "reference": [
-            *gunicorn(ports["reference"], "reference:create_app()"),
-            *("--pythonpath", str(ROOT / "bench")),
-        ],
+        "gateway": pinned(WEB_CORE, gunicorn(ports["gateway"], "crm_gateway.app:create_app()")),
+        "leads": pinned(WEB_CORE, gunicorn(ports["leads"], "leads.app:create_app()")),
+        "reference": pinned(
+            WEB_CORE,
+            [
+                *gunicorn(ports["reference"], "reference:create_app()"),
+                *("--pythonpath", str(ROOT / "bench")),
+            ],
+        ),
         # Split as crm-up splits it (ServiceSpec.jobs_apart): relay and consumer, and jobs.
-        "leads-worker": [PYTHON, "-m", "leads", "worker", "--roles", "relay,consumer"],
-        "leads-jobs": [
-            *(PYTHON, "-m", "leads", "worker", "--roles", "jobs"),
-            *("--health-port", str(ports["jobs"])),
-        ],
+        "leads-worker": pinned(
+            WORKER_CORE, [PYTHON, "-m", "leads", "worker", "--roles", "relay,consumer"]
+        ),
+        "leads-jobs": pinned(
+            WORKER_CORE,
+            [
+                *(PYTHON, "-m", "leads", "worker", "--roles", "jobs"),
+                *("--health-port", str(ports["jobs"])),
+            ],
+        ),
     }
     processes = {}
     for name, command in commands.items():
@@ -217,7 +268,8 @@ def main() -> int:
         ).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
         edge = start_edge({**env, "CRM_GATEWAY_URL": gateway}, logs, processes)
-        return measure(gateway, leads, reference, token, auth, urls, namespace, edge)
+        pids = {name: process.pid for name, process in processes.items()}
+        return measure(gateway, leads, reference, token, auth, urls, namespace, edge, pids)
     finally:
         for process in processes.values():
             with contextlib.suppress(ProcessLookupError):
@@ -267,7 +319,7 @@ def start_edge(env, logs: Path, processes: dict) -> str | None:
     )  # fmt: skip
     out = open(logs / "edge.log", "wb")  # noqa: SIM115
     processes["edge"] = subprocess.Popen(
-        [nginx, "-p", str(workdir), "-c", str(workdir / "nginx.conf")],
+        pinned(WEB_CORE, [nginx, "-p", str(workdir), "-c", str(workdir / "nginx.conf")]),
         stdout=out,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -277,7 +329,7 @@ def start_edge(env, logs: Path, processes: dict) -> str | None:
     return url
 
 
-def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None) -> int:
+def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None, pids=None) -> int:
     path = "/api/v1/leads"
     print("warming up", flush=True)
     targets = [(reference, None), (leads, token), (gateway, token)]
@@ -287,12 +339,46 @@ def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None) 
         load.throughput(target, path, tok, processes=1, threads=4, seconds=2)
     before = machine_note()
     print(f"measuring single capture, {SECONDS:.0f} s per run", flush=True)
+    pids = pids or {}
+
+    def cpu(name: str) -> float:
+        return session_cpu(pids[name]) if name in pids else float("nan")
+
+    cpu_ref = cpu("reference")
     ref1 = load.throughput(reference, path, None, seconds=SECONDS)
+    cpu_ref = cpu("reference") - cpu_ref
+    cpu_web = cpu("leads")
     direct1 = load.throughput(leads, path, token, seconds=SECONDS)
+    cpu_web = cpu("leads") - cpu_web
+    cpu_gateway = cpu("gateway")
     via = load.throughput(gateway, path, token, seconds=SECONDS)
+    gateway_ms = 1000 * (cpu("gateway") - cpu_gateway) / max(1, via["ok"])
     via_edge = load.throughput(edge, path, token, seconds=SECONDS) if edge else None
+    cpu_ref2 = cpu("reference")
     ref2 = load.throughput(reference, path, None, seconds=SECONDS)
+    cpu_ref += cpu("reference") - cpu_ref2
+    # The workers' CPU per lead: from an idle pipeline, one run's leads
+    # derived, relayed, scored and assigned, until the pipeline is idle again.
+    drain_outbox(urls["leads"])
+
+    def workers_cpu() -> float:
+        return cpu("leads-worker") + cpu("leads-jobs")
+
+    # What the idle workers burn polling (relay rounds, job ticks), per second.
+    idle_started, idle_cpu = time.monotonic(), workers_cpu()
+    time.sleep(3)
+    idle_rate = (workers_cpu() - idle_cpu) / (time.monotonic() - idle_started)
+    cpu_workers, workers_started = workers_cpu(), time.monotonic()
+    cpu_web2 = cpu("leads")
     direct2 = load.throughput(leads, path, token, seconds=SECONDS)
+    cpu_web += cpu("leads") - cpu_web2
+    drain_outbox(urls["leads"])
+    cpu_workers = workers_cpu() - cpu_workers
+    workers_busy = cpu_workers - idle_rate * (time.monotonic() - workers_started)
+    web_ms = 1000 * cpu_web / max(1, direct1["ok"] + direct2["ok"])
+    ref_ms = 1000 * cpu_ref / max(1, ref1["ok"] + ref2["ok"])
+    workers_ms = 1000 * cpu_workers / max(1, direct2["ok"])
+    workers_net_ms = 1000 * workers_busy / max(1, direct2["ok"])
     ref_rps = (ref1["rps"] + ref2["rps"]) / 2
     direct_rps = (direct1["rps"] + direct2["rps"]) / 2
     errors = ref1["errors"] + ref2["errors"] + direct1["errors"] + direct2["errors"]
@@ -363,7 +449,7 @@ def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None) 
         with engine.connect() as conn:
             backlog = conn.execute(
                 text(
-                    "SELECT (SELECT count(*) FROM leads WHERE needs_processing)"
+                    "SELECT (SELECT count(*) FROM leads WHERE needs_processing OR capture_pending)"
                     " + (SELECT count(*) FROM outbox WHERE published_at IS NULL)"
                 )
             ).scalar()
@@ -404,11 +490,32 @@ def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None) 
             ">= 90% of reference",
         ),
         (
+            "web CPU per capture (ms), leads vs reference",
+            f"{web_ms:.2f}",
+            f"{ref_ms:.2f}",
+            ratio(ref_ms, web_ms),
+            "reference / leads >= 90%",
+        ),
+        (
+            "workers' CPU per lead (ms): derive+relay+score+assign",
+            f"{workers_ms:.2f}",
+            f"{workers_net_ms:.2f} net of idle polling",
+            f"idle {1000 * idle_rate:.0f} ms CPU/s",
+            "<= 0.3 ms",
+        ),
+        (
             "single capture, via gateway (req/s)",
             f"{via['rps']:,.0f}",
             f"{direct_rps:,.0f} (straight)",
             ratio(via["rps"], direct_rps),
             ">= 60% of straight",
+        ),
+        (
+            "gateway's own CPU per proxied capture (ms)",
+            f"{gateway_ms:.2f}",
+            f"{web_ms:.2f} (leads web)",
+            "",
+            "",
         ),
         (
             "single capture, via nginx edge (req/s)",
@@ -479,6 +586,11 @@ def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None) 
         f"scoring and event backlog drained in {drained:.0f} s (left: {backlog})"
     )
     print(f"machine: {os.cpu_count()} cores")
+    print(
+        f"pinning: web processes and reference on core {WEB_CORE}, workers on core {WORKER_CORE}"
+        if PIN
+        else "pinning: off (BENCH_PIN=0, no taskset, or one core)"
+    )
     print(f"machine before: {before}")
     print(f"machine after:  {after}")
     figures = {
@@ -488,6 +600,13 @@ def measure(gateway, leads, reference, token, auth, urls, namespace, edge=None) 
         "edge_rps": via_edge["rps"] if via_edge else None,
         "overload": {**peak, "stored": peak_stored, "with_event": peak_events},
         "cores": os.cpu_count(),
+        "pinned": PIN,
+        "web_cpu_ms_per_capture": web_ms,
+        "reference_cpu_ms_per_capture": ref_ms,
+        "workers_cpu_ms_per_lead": workers_ms,
+        "workers_cpu_ms_per_lead_net_of_idle": workers_net_ms,
+        "workers_idle_cpu_ms_per_s": 1000 * idle_rate,
+        "gateway_cpu_ms_per_capture": gateway_ms,
         "load_before": before,
         "load_after": after,
         "latency_direct": lat_direct,
@@ -541,7 +660,7 @@ def drain_outbox(url: str, limit: float = 180) -> None:
                 pending = conn.execute(
                     text(
                         "SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL)"
-                        " + (SELECT count(*) FROM leads WHERE needs_processing)"
+                        " + (SELECT count(*) FROM leads WHERE needs_processing OR capture_pending)"
                     )
                 ).scalar()
             if not pending:

@@ -151,7 +151,9 @@ def _engine_options(url: str, pool: PoolSettings) -> dict[str, Any]:
         "pool_size": pool.size,
         "max_overflow": pool.max_overflow,
         "pool_timeout": pool.timeout,
-        "pool_pre_ping": pool.pre_ping,
+        # The round-trip ping is replaced by a socket check on PostgreSQL
+        # (_check_alive, installed by make_engine).
+        "pool_pre_ping": False,
         "pool_recycle": pool.recycle,
         "connect_args": {"connect_timeout": 5},
     }
@@ -180,6 +182,36 @@ def _sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _check_alive(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Pre-ping without a round trip: hand out a pooled connection only if it is alive.
+
+    An idle connection's socket has nothing to read; one the server closed
+    (a restart, a blip that cut it) reads as end of file, and psycopg marks a
+    connection that failed as broken. Only then is it pinged for real, and
+    replaced when that fails. SQLAlchemy's ``pool_pre_ping`` would send a
+    query on every checkout instead: a round trip on every request.
+    """
+    import select
+
+    from sqlalchemy.exc import DisconnectionError
+
+    if getattr(dbapi_connection, "broken", False) or dbapi_connection.closed:
+        raise DisconnectionError("the connection is closed")
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError) as exc:
+        raise DisconnectionError("the connection's socket is gone") from exc
+    if not readable:
+        return
+    # Something arrived while idle: end of file, an error, or a notice. Ask.
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except Exception as exc:
+        raise DisconnectionError("the connection failed its ping") from exc
+
+
 def make_engine(url: str, *, pool: PoolSettings | None = None) -> Engine:
     """Create an engine for ``url``; on SQLite, create the file's folder too.
 
@@ -188,7 +220,10 @@ def make_engine(url: str, *, pool: PoolSettings | None = None) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, **_engine_options(url, pool or PoolSettings()))
+    pool = pool or PoolSettings()
+    engine = create_engine(url, **_engine_options(url, pool))
+    if engine.dialect.name == "postgresql" and pool.pre_ping:
+        event.listen(engine, "checkout", _check_alive)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy, not pysqlite, emit BEGIN so IMMEDIATE can be used.

@@ -202,17 +202,25 @@ def install_overload_guard(
     retry_after: int = 1,
     max_queue_seconds: float = 0.0,
     queue_target_seconds: float = 0.0,
+    slot_wait_seconds: float = 0.0,
 ) -> None:
     """Answer 503 with ``Retry-After`` when this process is past its capacity.
 
-    Past capacity means serving ``max_in_flight`` requests already, or (under
-    :mod:`crm_shared.gunicorn_worker`) a request that waited more than
+    Past capacity means serving ``max_in_flight`` requests already (for up to
+    ``slot_wait_seconds``: a request may wait that long for one to finish), or
+    (under :mod:`crm_shared.gunicorn_worker`) a request that waited more than
     ``max_queue_seconds`` for a thread — or, while every request of the last
     100 ms waited more than ``queue_target_seconds``, one that waited five
     times that (:class:`crm_shared.request_queue.QueueGuard`). Shedding load early keeps latency
     bounded for the requests admitted and tells well-behaved clients when to
     come back, instead of letting a campaign peak queue up until every
     request times out. Health checks are never shed; 0 turns a limit off.
+
+    Why a small ``max_in_flight`` with a wait rather than many threads: the
+    threads of one process share one interpreter lock, so past a couple of
+    requests in flight more threads only stretch each request's time without
+    serving more of them. Requests beyond the limit wait (using no CPU) for a
+    slot and are refused once that wait would cost the admitted their latency.
     """
     if max_in_flight <= 0 and max_queue_seconds <= 0:
         return
@@ -235,7 +243,9 @@ def install_overload_guard(
                 )
         if slots is None:
             return
-        if not slots.acquire(blocking=False):
+        if not slots.acquire(blocking=False) and not (
+            slot_wait_seconds > 0 and slots.acquire(timeout=slot_wait_seconds)
+        ):
             raise ServiceUnavailable(
                 "the service is at capacity; retry shortly", retry_after=retry_after
             )

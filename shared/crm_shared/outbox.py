@@ -114,8 +114,12 @@ class OutboxRelay:
         batch_size: int = 200,
         idle_seconds: float = 0.05,
         retention: timedelta = timedelta(days=7),
+        derive: Callable[[Database], int] | None = None,
     ) -> None:
         self.db = db
+        # Rows that are their own outbox entry become outbox rows first
+        # (ServiceSpec.derive_events), so their events go out in this batch.
+        self.derive = derive
         self.send = send
         self.send_many = send_many
         self.batch_size = batch_size
@@ -131,6 +135,8 @@ class OutboxRelay:
         When the broker fails mid-batch the rows already confirmed are still
         marked sent and the error is raised for the caller to back off.
         """
+        if self.derive is not None:
+            self.derive(self.db)
         with self.db.engine.connect() as conn, conn.begin():
             rows = conn.execute(
                 select(outbox.c.seq, outbox.c.envelope)

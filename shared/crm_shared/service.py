@@ -62,6 +62,10 @@ class ServiceSpec:
     # Serves the shared approvals API (crm_shared.approvals) at
     # /api/v1/<name>/approvals; the gateway's inbox asks every such service.
     approvals: bool = False
+    # Turns rows that are their own outbox entry (a captured lead) into outbox
+    # rows; the relay runs it before each batch. Returns how many it derived
+    # (one batch at most: callers wanting all call it until it returns 0).
+    derive_events: Callable[[Database], int] | None = None
 
     def __post_init__(self) -> None:
         # The platform's handlers are added here, once, so every reader of

@@ -72,6 +72,7 @@ class Worker:
                 send_many=self.publisher.send_many,
                 batch_size=self.settings.relay_batch_size,
                 idle_seconds=self.settings.relay_idle_seconds,
+                derive=spec.derive_events,
             )
             if "relay" in self.roles
             else None

@@ -23,6 +23,7 @@ from crm_shared.db import Database, utcnow
 from crm_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from .access import get_lead, is_manager
+from .capture_events import derive_before_event
 from .members import open_leads
 from .models import AssignmentRule, AssignmentRuleMember, Lead, LeadActivity, Member
 from .rules import assignment as routing
@@ -51,6 +52,7 @@ def record_assignment(
     actor_id: uuid.UUID | None = None,
 ) -> None:
     """Give ``lead`` to ``member``, note it in the history and publish ``lead.assigned``."""
+    derive_before_event(session, [lead])  # its lead.captured goes out first
     previous = lead.owner_id
     lead.owner_id = member.user_id
     lead.team_id = member.team_id

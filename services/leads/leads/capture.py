@@ -2,7 +2,9 @@
 
 A capture does the least a request must: normalise, check for an existing
 lead with the same email or phone, and write the lead, its first activity
-and its ``lead.captured`` event in the caller's transaction. Scoring,
+and its ``lead.captured`` event in the caller's transaction; a plain single
+capture writes just the lead row, its own outbox entry, and the relay derives
+the activity and the event from it (:mod:`leads.capture_events`). Scoring,
 duplicate review and assignment are left to the worker
 (:mod:`leads.triage`), so intake stays cheap at a campaign peak.
 
@@ -31,6 +33,7 @@ from crm_shared.errors import Conflict
 from .capture_sql import (
     ACTIVITIES,
     LEADS,
+    deferred_capture_statement,
     insert_retrying,
     single_capture_statement,
     uses_copy,
@@ -163,6 +166,16 @@ def _activity(result: Captured, row: dict[str, Any], ctx: Context, now: datetime
     }
 
 
+def defers_events(row: dict[str, Any], ctx: Context) -> bool:
+    """Whether this capture's activity and event can be derived from its row alone.
+
+    A plain API capture's are (see :mod:`leads.capture_events`); a form's or
+    a campaign link's carry context the row does not keep, so those are
+    written with the lead as before.
+    """
+    return _details(ctx) == {"channel": row["channel"]}
+
+
 def _capture_single_postgresql(
     session: Session, values: dict[str, Any], ctx: Context
 ) -> Captured | None:
@@ -171,6 +184,10 @@ def _capture_single_postgresql(
     row = _row(values, ctx, now)
     created = Captured(row["id"], True, row)
     params = {f"l_{name}": row[name] for name in _LEAD_PARAMS}
+    if defers_events(row, ctx):
+        # The bare insert: the row is its own outbox entry (leads.capture_events).
+        inserted = session.execute(deferred_capture_statement(_LEAD_PARAMS), params).scalar()
+        return created if inserted is not None else None
     activity = _activity(created, row, ctx, now)
     params.update(
         {f"a_{k}": activity[k] for k in ("id", "kind", "actor_id", "occurred_at", "details")}

@@ -14,7 +14,7 @@ import uuid
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, column, func, literal, select, table, text
+from sqlalchemy import Table, bindparam, column, func, literal, select, table, text, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -222,3 +222,24 @@ def single_capture_statement(lead_params: tuple[str, ...]) -> Any:
         .cte("new_event")
     )
     return select(new_lead.c.id).add_cte(activity).add_cte(event)
+
+
+@lru_cache(maxsize=4)
+def deferred_capture_statement(lead_params: tuple[str, ...]) -> Any:
+    """One ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` of a lead flagged ``capture_pending``.
+
+    Its activity and event are derived later from the row
+    (:mod:`leads.capture_events`); nothing is returned when the lead exists.
+    """
+    lead_columns = [c.name for c in LEADS.c if c.name in lead_params]
+    return (
+        postgresql.insert(LEADS)
+        .values(
+            {
+                **{name: bindparam(f"l_{name}", type_=LEADS.c[name].type) for name in lead_columns},
+                "capture_pending": true(),
+            }
+        )
+        .on_conflict_do_nothing()
+        .returning(LEADS.c.id)
+    )

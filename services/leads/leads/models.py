@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    false,
     text,
     true,
 )
@@ -81,6 +82,9 @@ class Lead(Base):
     next_step_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     touches: Mapped[int] = mapped_column(Integer, default=1)
     needs_processing: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The row is its own outbox entry: its lead.captured and first activity
+    # are not derived yet (leads.capture_events; the relay does it in batches).
+    capture_pending: Mapped[bool] = mapped_column(Boolean, server_default=false())
     auto_assign: Mapped[bool] = mapped_column(Boolean, default=False)
     duplicate_key: Mapped[str | None] = mapped_column(String(300), index=True)
     possible_duplicate_of: Mapped[uuid.UUID | None] = mapped_column(Uuid)
@@ -121,6 +125,12 @@ class Lead(Base):
             "created_at",
             postgresql_where=text("needs_processing"),
             sqlite_where=text("needs_processing"),
+        ),
+        Index(
+            "ix_leads_capture_pending",
+            "created_at",
+            postgresql_where=text("capture_pending"),
+            sqlite_where=text("capture_pending"),
         ),
     )
 

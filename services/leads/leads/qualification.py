@@ -19,6 +19,7 @@ from crm_shared.db import utcnow
 from crm_shared.errors import Conflict
 
 from .access import get_lead
+from .capture_events import derive_before_event
 from .models import Lead, LeadActivity
 from .rules.lead_fields import FILLABLE_FIELDS
 from .rules.lifecycle import check_can_close
@@ -43,6 +44,7 @@ def mark_qualified(
     session: Session, lead: Lead, actor_id: uuid.UUID | None, *, automatic: bool
 ) -> None:
     """Qualify an open lead and publish ``lead.qualified`` (caller checked it may)."""
+    derive_before_event(session, [lead])  # its lead.captured goes out first
     now = utcnow()
     lead.status = "qualified"
     lead.qualified_at = now
@@ -89,6 +91,7 @@ def disqualify_lead(
     """Disqualify a lead with a reason and publish ``lead.disqualified``."""
     lead = get_lead(session, principal, lead_id, lock=True)
     check_can_close(lead.status, "disqualified")
+    derive_before_event(session, [lead])  # its lead.captured goes out first
     now = utcnow()
     lead.status = "disqualified"
     lead.disqualified_at = now

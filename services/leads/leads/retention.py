@@ -22,6 +22,7 @@ from crm_shared.db import utcnow
 from crm_shared.errors import Conflict, Forbidden
 
 from .access import get_lead
+from .capture_events import derive_before_event
 from .models import Lead, LeadActivity
 from .rules.lead_fields import ERASED_NAME, PERSONAL_FIELDS
 
@@ -81,6 +82,8 @@ def erase_person(
         .order_by(Lead.id)
         .with_for_update()
     ).all()
+    # Their lead.captured, with what was captured, goes out before lead.erased.
+    derive_before_event(session, leads)
     erased = []
     for lead in leads:
         if lead.erased_at is not None:

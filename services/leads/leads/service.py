@@ -24,7 +24,10 @@ def _settings(env: Env) -> dict[str, Any]:
         ),
         "max_import_rows": env.int("CRM_LEADS_MAX_IMPORT_ROWS", 500_000, min=1),
         "max_batch_bytes": env.int("CRM_LEADS_MAX_BATCH_BYTES", 4 * 1024 * 1024, min=1024),
+        # Requests served at once per web process; more only share its
+        # interpreter lock. Beyond it a request waits up to max_slot_wait_ms.
         "max_in_flight": env.int("CRM_LEADS_MAX_IN_FLIGHT", 64, min=0),
+        "max_slot_wait_ms": env.int("CRM_LEADS_MAX_SLOT_WAIT_MS", 0, min=0),
         # A capture that waited this long for a thread is refused (503, Retry-After).
         "max_queue_ms": env.int("CRM_LEADS_MAX_QUEUE_MS", 500, min=0),
         # While every capture of the last 100 ms waited this long, refuse at 5x it.
@@ -55,6 +58,7 @@ def _init_app(app: Flask) -> None:
         extra["max_in_flight"],
         max_queue_seconds=extra["max_queue_ms"] / 1000,
         queue_target_seconds=extra["queue_target_ms"] / 1000,
+        slot_wait_seconds=extra["max_slot_wait_ms"] / 1000,
     )
 
 
@@ -85,6 +89,12 @@ def _jobs() -> list[Job]:
     ]
 
 
+def _derive_events(db: Any) -> int:
+    from .capture_events import derive_pending
+
+    return derive_pending(db, until_done=False)  # one batch per relay round
+
+
 def _bootstrap(db: Any, settings: Any) -> None:
     from .scoring import seed_scoring_rules
 
@@ -104,6 +114,7 @@ SERVICE = ServiceSpec(
     extra_settings=_settings,
     init_app=_init_app,
     bootstrap=_bootstrap,
+    derive_events=_derive_events,  # captured leads are their own outbox entries
     publishes=(
         "lead.captured",
         "lead.assigned",

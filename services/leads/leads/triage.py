@@ -18,6 +18,7 @@ from crm_shared.db import Database, utcnow
 
 from . import scoring
 from .assignment import active_rules, assign_by_rules
+from .capture_events import derive_before_event
 from .configuration import qualification_settings
 from .duplicates import duplicate_candidates, flag_duplicate
 from .models import Lead
@@ -40,6 +41,8 @@ def process_pending(db: Database, settings: Settings | None = None, *, limit: in
         ).all()
         if not leads:
             return 0
+        # lead.captured before the lead.assigned or lead.qualified this may publish.
+        derive_before_event(session, leads)
         rules = scoring.load_rules(session)
         qualification = qualification_settings(session)
         model = scoring.current_model(session) if qualification["model_enabled"] else None

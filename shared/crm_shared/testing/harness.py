@@ -81,7 +81,14 @@ class ServiceHarness:
         return User(self.tokens, roles or ("rep",), team_id)
 
     def events(self, event_type: str | None = None) -> list[dict[str, Any]]:
-        """Envelopes in the outbox, oldest first, optionally of one type."""
+        """Envelopes in the outbox, oldest first, optionally of one type.
+
+        Events a service defers (``ServiceSpec.derive_events``) are derived
+        first, as the relay would before its next batch.
+        """
+        if self.spec.derive_events is not None:
+            while self.spec.derive_events(self.db):
+                pass
         statement = select(outbox.c.envelope).order_by(outbox.c.seq)
         if event_type:
             statement = statement.where(outbox.c.event_type == event_type)

@@ -57,7 +57,9 @@ def me():
     return {"id": str(current_principal().id)}
 
 
-def make_app(tmp_path, tokens: TokenFactory, max_in_flight: int = 0) -> Flask:
+def make_app(
+    tmp_path, tokens: TokenFactory, max_in_flight: int = 0, slot_wait: float = 0.0
+) -> Flask:
     spec = ServiceSpec(
         name="probe",
         import_name="probe",
@@ -65,7 +67,9 @@ def make_app(tmp_path, tokens: TokenFactory, max_in_flight: int = 0) -> Flask:
         metadata=probe_metadata,
         blueprints=lambda: [blp],
         port=0,
-        init_app=lambda app: install_overload_guard(app, max_in_flight),
+        init_app=lambda app: install_overload_guard(
+            app, max_in_flight, slot_wait_seconds=slot_wait
+        ),
     )
     settings = Settings(
         service="probe",
@@ -98,6 +102,48 @@ def test_overload_is_shed_with_retry_after(tmp_path, tokens):
     worker.join(5)
     assert first["r"].status_code == 200
     assert app.test_client().post("/api/v1/guarded/slow").status_code == 200
+
+
+def test_a_request_past_the_limit_waits_for_a_slot_within_its_budget(tmp_path, tokens):
+    app = make_app(tmp_path, tokens, max_in_flight=1, slot_wait=10.0)
+    gate.clear()
+    entered.clear()
+    answers: dict = {}
+
+    def call(name):
+        answers[name] = app.test_client().post("/api/v1/guarded/slow")
+
+    first = threading.Thread(target=call, args=("first",))
+    first.start()
+    assert entered.wait(5)
+    entered.clear()
+    second = threading.Thread(target=call, args=("second",))
+    second.start()
+    # The second waits for the slot instead of being refused ...
+    assert not entered.wait(0.3) and "second" not in answers
+    gate.set()  # ... and is served once the first is done
+    first.join(5)
+    second.join(5)
+    assert answers["first"].status_code == 200
+    assert answers["second"].status_code == 200
+
+
+def test_a_request_that_waited_out_its_slot_budget_is_refused(tmp_path, tokens):
+    app = make_app(tmp_path, tokens, max_in_flight=1, slot_wait=0.05)
+    gate.clear()
+    entered.clear()
+    first: dict = {}
+    worker = threading.Thread(
+        target=lambda: first.setdefault("r", app.test_client().post("/api/v1/guarded/slow"))
+    )
+    worker.start()
+    assert entered.wait(5)
+    shed = app.test_client().post("/api/v1/guarded/slow")
+    assert shed.status_code == 503
+    assert shed.headers["Retry-After"] == "1"
+    gate.set()
+    worker.join(5)
+    assert first["r"].status_code == 200
 
 
 def test_a_view_may_take_less_than_the_default_body(tmp_path, tokens):
