@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from crm_shared.schemas import PageArgsSchema, StrictSchema
+from crm_shared.schemas import AmountField, CurrencyField, PageArgsSchema, StrictSchema
 
 from ..presenting import HIDEABLE
 from ..rules.tiers import TIERS
@@ -169,8 +169,8 @@ class WeekCountSchema(StrictSchema):
 class WonAmountSchema(StrictSchema):
     """Won deals' amount in one currency."""
 
-    currency = fields.String()
-    amount = fields.Decimal(as_string=True)
+    currency = CurrencyField()
+    amount = AmountField()
 
 
 class ReasonFiguresSchema(StrictSchema):
