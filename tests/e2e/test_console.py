@@ -242,3 +242,58 @@ def test_a_rep_and_a_manager_work_in_the_console(
     )
     phone.get_by_role("heading", name="即将被回收的客户").wait_for()
     shots.take(phone, "today-phone")
+
+
+AXE = REPO / "console" / "node_modules" / "axe-core" / "axe.min.js"
+# The main pages axe-core checks, by the link that opens each (the admin sees all).
+MAIN_PAGES = ("Today", "Leads", "Customers", "Deals", "Approvals", "Dashboard", "Team settings")
+
+
+def _axe_serious(page: Any) -> list[str]:
+    """Serious and critical axe-core violations on the page as it is now, one line each."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, { resultTypes: ['violations'] })")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(f"{n['target']} {n['html'][:120]}" for n in v["nodes"][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("system", ["processes"], indirect=True)
+def test_axe_finds_no_serious_violations_on_the_main_pages(
+    system: System, browser: Any, tmp_path: Path
+) -> None:
+    _need(AXE.exists(), f"no {AXE} (cd console && npm ci)")
+    shell = system.http.get(system.base_url + "/", headers={"Accept": "text/html"}, timeout=30)
+    _need('id="app"' in shell.text, "the gateway serves no console build (make console)")
+    admin = system.token("admin", ADMIN_PASSWORD)
+    username = f"c-admin-{uuid.uuid4().hex[:6]}"
+    made = system.call(
+        "POST",
+        "/api/v1/users",
+        admin,
+        json={"username": username, "password": PASSWORD, "roles": ["admin"]},
+    )
+    assert made.status_code == 201, made.text
+    # axe is injected as a script of the test's own: the console's CSP rightly refuses it.
+    page = _sign_in(browser, system, username, bypass_csp=True)
+    found: dict[str, list[str]] = {}
+    for name in MAIN_PAGES:
+        page.get_by_role("link", name=name, exact=True).click()
+        page.get_by_role("heading", level=1).wait_for()
+        page.wait_for_load_state("networkidle")
+        from playwright.sync_api import expect
+
+        expect(page.locator("p[aria-live]")).to_have_count(0, timeout=30_000)
+        problems = _axe_serious(page)
+        if problems:
+            found[name] = problems
+    page.get_by_label("Language").select_option("zh-CN")
+    page.get_by_role("link", name="仪表盘").click()
+    page.get_by_role("heading", name="销售漏斗").wait_for()
+    if problems := _axe_serious(page):
+        found["仪表盘"] = problems
+    if found:
+        pytest.fail("\n".join(f"{page}: {line}" for page, lines in found.items() for line in lines))
