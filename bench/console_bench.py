@@ -12,7 +12,7 @@ headless with Playwright:
   screen's main API call made straight through the gateway with ``requests``.
 
 Timings are printed, never asserted. Environment: BENCH_CONSOLE_PORT_OFFSET
-(default 12000), BENCH_CONSOLE_ROWS (leads and customers seeded, default 300),
+(default 12000), BENCH_CONSOLE_ROWS (leads and customers seeded, default 200),
 BENCH_CONSOLE_REPEAT (measurements per screen, default 5).
 """
 
@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 CHROMIUM = Path("/usr/bin/chromium")
 OFFSET = int(os.environ.get("BENCH_CONSOLE_PORT_OFFSET", "12000"))
-ROWS = int(os.environ.get("BENCH_CONSOLE_ROWS", "300"))
+ROWS = int(os.environ.get("BENCH_CONSOLE_ROWS", "200"))
 REPEAT = int(os.environ.get("BENCH_CONSOLE_REPEAT", "5"))
 ADMIN_PASSWORD = "bench-console-admin"
 PASSWORD = "a-long-password"
@@ -184,22 +184,22 @@ def seed(api: Api) -> dict[str, str]:
     return names
 
 
-# Each screen: its nav link, what shows that its data is on the page, and the
-# API call its data comes from (the bare reference).
-SCREENS: list[tuple[str, str, str]] = [
-    ("Today", "main h1", "/api/v1/customers?limit=20"),
-    ("Leads", "main table tbody tr", "/api/v1/leads?limit=20"),
-    ("Customers", "main table tbody tr", "/api/v1/customers?limit=20"),
-    ("Deals", "article[data-deal]", "/api/v1/opportunities?limit=100"),
-    ("Approvals", "main h1", "/api/v1/approvals?mine=pending&limit=20"),
+# Each screen: its nav link, what shows that its data is on the page, the API
+# call its data comes from (the bare reference), and who opens it.
+QUARTER = time.strftime("%Y") + f"-Q{(int(time.strftime('%m')) - 1) // 3 + 1}"
+SCREENS: list[tuple[str, str, str, str]] = [
+    ("Today", "main h1", "/api/v1/customers?limit=20", "rep"),
+    ("Leads", "main table tbody tr", "/api/v1/leads?limit=20", "rep"),
+    ("Customers", "main table tbody tr", "/api/v1/customers?limit=20", "rep"),
+    ("Deals", "article[data-deal]", "/api/v1/opportunities?limit=100", "rep"),
+    ("Approvals", "main h1", "/api/v1/approvals?mine=pending&limit=20", "rep"),
     (
         "Dashboard",
         '[data-testid="dashboard"][data-loaded="true"] canvas',
-        "/api/v1/opportunities/forecast?period="
-        + time.strftime("%Y")
-        + f"-Q{(int(time.strftime('%m')) - 1) // 3 + 1}",
+        f"/api/v1/opportunities/forecast?period={QUARTER}",
+        "admin",
     ),
-    ("Team settings", '[data-testid="users-list"] tbody tr', "/api/v1/users"),
+    ("Team settings", '[data-testid="users-list"] tbody tr', "/api/v1/users", "admin"),
 ]
 
 
@@ -209,63 +209,78 @@ def timed(action: Callable[[], Any]) -> float:
     return time.perf_counter() - began
 
 
+def _signed_in(browser: Any, base: str, username: str) -> Any:
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 860})
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    page.goto(base + "/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Today").wait_for()
+    return page
+
+
+def _screen(page: Any, api: Api, token: str, name: str, marker: str, path: str) -> dict[str, Any]:
+    """Open the screen REPEAT times (after a first opening that loads its code), timing each."""
+    from playwright.sync_api import expect
+
+    times, bare, first = [], [], 0.0
+    for i in range(REPEAT + 1):
+        other = "Customers" if name == "Today" else "Today"
+        page.get_by_role("link", name=other, exact=True).click()
+        page.locator("main h1").first.wait_for()
+        expect(page.locator("p[aria-live]")).to_have_count(0)
+
+        def shown() -> None:
+            page.get_by_role("link", name=name, exact=True).click()
+            page.locator(marker).first.wait_for()
+            expect(page.locator("p[aria-live]")).to_have_count(0)
+
+        spent = timed(shown)
+        answer_time = timed(lambda: api.call("GET", path, token).raise_for_status())
+        if i == 0:
+            first = spent
+            continue
+        times.append(spent)
+        bare.append(answer_time)
+    return {
+        "median_s": round(statistics.median(times), 3),
+        "max_s": round(max(times), 3),
+        "api_call_median_s": round(statistics.median(bare), 3),
+        "first_open_s": round(first, 3),
+    }
+
+
 def measure(base: str, api: Api, names: dict[str, str]) -> dict[str, Any]:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     fetched: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
         )
-        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 860})
-        context.set_default_timeout(30_000)
-        page = context.new_page()
-        page.on(
+        first = browser.new_context(locale="en-US").new_page()
+        first.on(
             "response",
             lambda r: fetched.append(r.url) if r.url.endswith(".js") and r.ok else None,
         )
-        page.goto(base + "/")
-        page.get_by_label("Username").wait_for()
-        page.wait_for_load_state("networkidle")
+        first.goto(base + "/")
+        first.get_by_label("Username").wait_for()
+        first.wait_for_load_state("networkidle")
         shell = sorted(set(fetched))
         dist = ROOT / "console" / "dist"
         shell_gzip = sum(
             len(gzip.compress((dist / url.split(base + "/", 1)[1]).read_bytes(), 9))
             for url in shell
         )
-        page.get_by_label("Username").fill(names["admin"])
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.get_by_role("link", name="Today").wait_for()
-        token = api.token(names["admin"], PASSWORD)
         screens: dict[str, Any] = {}
-        for name, marker, path in SCREENS:
-            times, bare = [], []
-            for i in range(REPEAT + 1):  # the first opening loads the screen's code
-                other = "Customers" if name == "Today" else "Today"
-                page.get_by_role("link", name=other, exact=True).click()
-                page.locator("main h1").first.wait_for()
-                expect(page.locator("p[aria-live]")).to_have_count(0)
-
-                def shown(name: str = name, marker: str = marker) -> None:
-                    page.get_by_role("link", name=name, exact=True).click()
-                    page.locator(marker).first.wait_for()
-                    expect(page.locator("p[aria-live]")).to_have_count(0)
-
-                spent = timed(shown)
-                answer_time = timed(
-                    lambda path=path: api.call("GET", path, token).raise_for_status()
-                )
-                if i == 0:
-                    screens.setdefault("first_open_s", {})[name] = round(spent, 3)
-                    continue
-                times.append(spent)
-                bare.append(answer_time)
-            screens[name] = {
-                "median_s": round(statistics.median(times), 3),
-                "max_s": round(max(times), 3),
-                "api_call_median_s": round(statistics.median(bare), 3),
-            }
+        for who in ("rep", "admin"):
+            page = _signed_in(browser, base, names[who])
+            token = api.token(names[who], PASSWORD)
+            for name, marker, path, user in SCREENS:
+                if user == who:
+                    screens[name] = _screen(page, api, token, name, marker, path)
         browser.close()
     return {
         "shell_js": [u.split("/")[-1] for u in shell],
@@ -307,9 +322,8 @@ def main() -> int:
             f"{name:<16}{s['median_s'] * 1000:>21.0f} ms{s['max_s'] * 1000:>7.0f} ms"
             f"{s['api_call_median_s'] * 1000:>19.0f} ms"
         )
-    print(
-        "first opening (loads the screen's code):", json.dumps(figures["screens"]["first_open_s"])
-    )
+    first = {name: figures["screens"][name]["first_open_s"] for name, *_ in SCREENS}
+    print("first opening (loads the screen's code):", json.dumps(first))
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
