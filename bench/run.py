@@ -731,6 +731,7 @@ SERVICE_BENCHES = (
     "notifications_bench.py",
     "consumer.py",
     "signin.py",
+    "console_bench.py",
 )
 
 

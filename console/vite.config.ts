@@ -7,5 +7,7 @@ export default defineConfig({
   build: { outDir: "dist", sourcemap: false, chunkSizeWarningLimit: 1200 },
   // `npm run dev` talks to a gateway on :8000 (make run).
   server: { proxy: { "/api": "http://127.0.0.1:8000" } },
-  test: { environment: "jsdom", include: ["tests/**/*.test.ts"] },
+  // A test that opens a screen compiles it on first import: on a shared
+  // two-core machine that alone can pass vitest's default 5 s.
+  test: { environment: "jsdom", include: ["tests/**/*.test.ts"], testTimeout: 30_000 },
 });

@@ -16,6 +16,7 @@ export const routes: RouteRecordRaw[] = [
   { path: "/deals", name: "deals", component: () => import("./views/KanbanView.vue"), meta: { roles: SALES, nav: "nav.deals" } },
   { path: "/approvals", name: "approvals", component: () => import("./views/ApprovalsView.vue"), meta: { roles: [...MANAGERS, "rep"], nav: "nav.approvals" } },
   { path: "/dashboard", name: "dashboard", component: () => import("./views/DashboardView.vue"), meta: { roles: MANAGERS, nav: "nav.dashboard" } },
+  { path: "/settings", name: "settings", component: () => import("./views/SettingsView.vue"), meta: { roles: ["admin"], nav: "settings.title" } },
   { path: "/forbidden", name: "forbidden", component: () => import("./views/ForbiddenView.vue") },
   { path: "/:rest(.*)*", redirect: "/today" },
   // A rep's field and paperwork screens and the agent's desk (matched by rank, not order).

@@ -538,3 +538,243 @@ def test_a_rep_imports_leads_and_reads_the_row_report(
     assert report.first.locator("td").first.inner_text() == "3"  # the header is line 1
     assert "email" in report.first.inner_text()
     shots.take(page, "lead-import")
+
+
+AXE = REPO / "console" / "node_modules" / "axe-core" / "axe.min.js"
+# The main pages axe-core checks, by the link that opens each (the admin sees all).
+MAIN_PAGES = ("Today", "Leads", "Customers", "Deals", "Approvals", "Dashboard", "Team settings")
+
+
+def _axe_serious(page: Any) -> list[str]:
+    """Serious and critical axe-core violations on the page as it is now, one line each."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, { resultTypes: ['violations'] })")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(f"{n['target']} {n['html'][:120]}" for n in v["nodes"][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("system", ["processes"], indirect=True)
+def test_axe_finds_no_serious_violations_on_the_main_pages(
+    system: System, browser: Any, tmp_path: Path
+) -> None:
+    _need(AXE.exists(), f"no {AXE} (cd console && npm ci)")
+    shell = system.http.get(system.base_url + "/", headers={"Accept": "text/html"}, timeout=30)
+    _need('id="app"' in shell.text, "the gateway serves no console build (make console)")
+    admin = system.token("admin", ADMIN_PASSWORD)
+    username = f"c-admin-{uuid.uuid4().hex[:6]}"
+    made = system.call(
+        "POST",
+        "/api/v1/users",
+        admin,
+        json={"username": username, "password": PASSWORD, "roles": ["admin"]},
+    )
+    assert made.status_code == 201, made.text
+    # axe is injected as a script of the test's own: the console's CSP rightly refuses it.
+    page = _sign_in(browser, system, username, bypass_csp=True)
+    found: dict[str, list[str]] = {}
+    for name in MAIN_PAGES:
+        page.get_by_role("link", name=name, exact=True).click()
+        page.get_by_role("heading", level=1).wait_for()
+        page.wait_for_load_state("networkidle")
+        from playwright.sync_api import expect
+
+        expect(page.locator("p[aria-live]")).to_have_count(0, timeout=30_000)
+        problems = _axe_serious(page)
+        if problems:
+            found[name] = problems
+    page.get_by_label("Language").select_option("zh-CN")
+    page.get_by_role("link", name="仪表盘").click()
+    page.get_by_role("heading", name="销售漏斗").wait_for()
+    if problems := _axe_serious(page):
+        found["仪表盘"] = problems
+    if found:
+        pytest.fail("\n".join(f"{page}: {line}" for page, lines in found.items() for line in lines))
+
+
+@pytest.fixture(scope="module")
+def office(system: System) -> dict[str, str]:
+    """A managed team (a rep and its manager) and an admin: usernames, ids and tokens."""
+    admin = system.token("admin", ADMIN_PASSWORD)
+    suffix = uuid.uuid4().hex[:6]
+    team = system.call("POST", "/api/v1/teams", admin, json={"name": f"华南 {suffix}"}).json()
+    out = {"admin": admin, "team_id": team["id"]}
+    for role in ("rep", "manager"):
+        username = f"o-{role}-{suffix}"
+        made = system.call(
+            "POST",
+            "/api/v1/users",
+            admin,
+            json={
+                "username": username,
+                "password": PASSWORD,
+                "roles": [role],
+                "team_id": team["id"],
+            },
+        )
+        assert made.status_code == 201, made.text
+        out[role], out[f"{role}_id"] = username, made.json()["id"]
+        out[f"{role}_token"] = system.token(username, PASSWORD)
+    managed = system.call(
+        "PATCH", f"/api/v1/teams/{team['id']}", admin, json={"manager_id": out["manager_id"]}
+    )
+    assert managed.status_code == 200, managed.text
+    return out
+
+
+def _contract_pending_approval(system: System, office: dict[str, str], customer_id: str) -> dict:
+    """A contract from an accepted quote, submitted and waiting for the rep's manager."""
+    admin, rep = office["admin"], office["rep_token"]
+    flow = {"steps": [{"name": "主管审批", "approvers": {"kind": "submitter_manager"}}]}
+    assert (
+        system.call("PUT", "/api/v1/orders/approvals/flows/contract", admin, json=flow).status_code
+        == 200
+    )
+    product = system.call(
+        "POST",
+        "/api/v1/products",
+        admin,
+        json={
+            "sku": f"C-{uuid.uuid4().hex[:6]}",
+            "name": "专业版",
+            "tax_rate": "0",
+            "list_prices": {"CNY": "1000.00"},
+        },
+    )
+    assert product.status_code == 201, product.text
+    quote = system.call(
+        "POST",
+        "/api/v1/quotes",
+        rep,
+        json={
+            "customer_id": customer_id,
+            "currency": "CNY",
+            "customer_name": "广州示例",
+            "lines": [{"product_id": product.json()["id"], "quantity": "5"}],
+        },
+    ).json()
+    assert system.call("POST", f"/api/v1/quotes/{quote['id']}/send", rep).status_code == 200
+    assert system.call("POST", f"/api/v1/quotes/{quote['id']}/accept", rep).status_code == 200
+    contract = system.call(
+        "POST", "/api/v1/contracts/from-quote", rep, json={"quote_id": quote["id"]}
+    ).json()
+
+    def submitted():
+        # Until orders has learnt the team's manager, a submission goes elsewhere: retry.
+        r = system.call("POST", f"/api/v1/contracts/{contract['id']}/submit", rep)
+        if r.status_code == 422:
+            return None
+        assert r.status_code == 200, r.text
+        history = system.call(
+            "GET", f"/api/v1/orders/approvals/documents/contract/{contract['id']}", rep
+        ).json()["items"][-1]
+        if office["manager_id"] in history["may_act"]:
+            return r.json()
+        system.call("POST", f"/api/v1/orders/approvals/{history['id']}/withdraw", rep, json={})
+        return None
+
+    assert eventually(submitted)["status"] == "pending_approval"
+    return contract
+
+
+@pytest.mark.parametrize("system", ["processes"], indirect=True)
+def test_claim_from_the_pool_approve_a_contract_and_see_a_receipt_on_the_dashboard(
+    system: System, browser: Any, office: dict[str, str], tmp_path: Path
+) -> None:
+    shell = system.http.get(system.base_url + "/", headers={"Accept": "text/html"}, timeout=30)
+    _need('id="app"' in shell.text, "the gateway serves no console build (make console)")
+    shots = Shots(tmp_path / "screenshots")
+    admin, rep_token = office["admin"], office["rep_token"]
+    suffix = uuid.uuid4().hex[:6]
+    pooled = system.call(
+        "POST", "/api/v1/customers", admin, json={"name": f"公海客户 {suffix}", "in_pool": True}
+    )
+    assert pooled.status_code == 201, pooled.text
+
+    # The rep sees their limit before claiming, then claims from the pool.
+    rep = _sign_in(browser, system, office["rep"])
+    rep.get_by_role("link", name="Customers").click()
+    rep.get_by_role("tab", name="Pool").click()
+    limit = rep.get_by_test_id("claim-limit")
+    limit.wait_for()
+    assert "You own 0 customers" in limit.inner_text()
+    rep.get_by_label("Search").fill(f"公海客户 {suffix}")
+    rep.get_by_label("Search").press("Enter")
+    rep.get_by_role("button", name=f"Claim 公海客户 {suffix}").click()
+    rep.get_by_role("status").get_by_text("Claimed: it is yours now.").wait_for()
+    rep.get_by_text("You own 1 customers").wait_for()
+    shots.take(rep, "customers-pool-claimed")
+    customer_id = pooled.json()["id"]
+    owner = system.call("GET", f"/api/v1/customers/{customer_id}", rep_token).json()["owner_id"]
+    assert owner == office["rep_id"]
+
+    # The manager approves the contract in the inbox.
+    contract = _contract_pending_approval(system, office, customer_id)
+    manager = _sign_in(browser, system, office["manager"])
+    manager.get_by_role("link", name="Approvals").click()
+    manager.get_by_role("heading", name="Approvals", level=1).wait_for()
+
+    def listed():
+        item = manager.locator("article", has_text=contract["number"])
+        if not item.count():
+            # Open the inbox again (a reload would end the in-memory session).
+            manager.get_by_role("link", name="Today").click()
+            manager.get_by_role("link", name="Approvals").click()
+            manager.get_by_role("heading", name="Approvals", level=1).wait_for()
+            manager.wait_for_load_state("networkidle")
+            return None
+        return item
+
+    item = eventually(listed, timeout=60, interval=2)
+    item.get_by_label("Comment").fill("同意")
+    item.get_by_role("button", name="Approve").click()
+    manager.get_by_role("status").get_by_text("Decided:").wait_for()
+    shots.take(manager, "approvals-decided")
+    shown = system.call("GET", f"/api/v1/contracts/{contract['id']}", rep_token).json()
+    assert shown["status"] == "approved"
+
+    # An order with an overdue installment: the dashboard's aging shows it; a receipt moves it.
+    activated = system.call("POST", f"/api/v1/contracts/{contract['id']}/activate", rep_token)
+    assert activated.status_code == 200, activated.text
+    [order] = system.call(
+        "GET", "/api/v1/orders", rep_token, params={"contract_id": contract["id"]}
+    ).json()["items"]
+    from datetime import date, timedelta
+
+    plan = system.call(
+        "PUT",
+        f"/api/v1/orders/{order['id']}/plan",
+        rep_token,
+        json={
+            "installments": [
+                {"amount": "5000.00", "due_on": (date.today() - timedelta(days=5)).isoformat()}
+            ]
+        },
+    )
+    assert plan.status_code == 200, plan.text
+    manager.get_by_role("link", name="Dashboard").click()
+    manager.get_by_role("heading", name="Receivables aging").wait_for()
+    manager.get_by_role("button", name="Table view").click()
+    aging = manager.get_by_test_id("dash-aging-table")
+    aging.wait_for()
+    assert "¥5,000.00" in aging.inner_text(), aging.inner_text()
+    shots.take(manager, "dashboard-aging")
+    paid = system.call(
+        "POST",
+        f"/api/v1/orders/{order['id']}/payments",
+        rep_token,
+        json={"amount": "2000.00", "currency": "CNY"},
+    )
+    assert paid.status_code == 201, paid.text
+
+    def moved() -> bool:
+        manager.get_by_label("Period").select_option(index=1)
+        manager.get_by_label("Period").select_option(index=0)
+        manager.get_by_test_id("dashboard").and_(manager.locator('[data-loaded="true"]')).wait_for()
+        return "¥3,000.00" in manager.get_by_test_id("dash-aging-table").inner_text()
+
+    assert eventually(moved, timeout=60, interval=2)
+    shots.take(manager, "dashboard-after-receipt")

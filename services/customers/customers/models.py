@@ -219,6 +219,8 @@ class OwnershipChange(Base):
     actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     pool_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     reason: Mapped[str | None] = mapped_column(Text)
+    # The recycling rule behind a "recycled" change (no_followup, ...), for pool analysis.
+    rule: Mapped[str | None] = mapped_column(String(30))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (

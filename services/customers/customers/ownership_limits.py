@@ -6,6 +6,7 @@ The limits themselves (and their 409 answers) are in :mod:`customers.rules.limit
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -15,10 +16,12 @@ from crm_shared.auth import Principal
 from crm_shared.db import utcnow
 from crm_shared.errors import NotFound, ValidationFailed
 
-from . import locking
+from . import access, locking, lookups
 from .models import (
     Customer,
+    OwnershipChange,
     OwnershipLimit,
+    Pool,
 )
 from .rules import limits
 
@@ -56,10 +59,59 @@ def check_owned_limit(session: Session, user_id: uuid.UUID, team_id: uuid.UUID |
     limit = limit_for(session, user_id, team_id)
     if limit is None:
         return
+    limits.check_owned(limit, owned_count(session, user_id, limit))
+
+
+def owned_count(session: Session, user_id: uuid.UUID, limit: limits.OwnershipLimit | None) -> int:
+    """How many customers ``user_id`` owns as ``limit`` counts them (won ones or not)."""
     statement = select(func.count()).select_from(Customer).where(Customer.owner_id == user_id)
-    if not limit.include_won:
+    if limit is not None and not limit.include_won:
         statement = statement.where(Customer.won_deals == 0)
-    limits.check_owned(limit, session.scalar(statement) or 0)
+    return session.scalar(statement) or 0
+
+
+def claimed_today(session: Session, user_id: uuid.UUID, pool_id: uuid.UUID, now: datetime) -> int:
+    """How many customers ``user_id`` has claimed from the pool since the start of ``now``'s day."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(OwnershipChange)
+            .where(
+                OwnershipChange.actor_id == user_id,
+                OwnershipChange.action == "claimed",
+                OwnershipChange.pool_id == pool_id,
+                OwnershipChange.at >= limits.claims_day_start(now),
+            )
+        )
+        or 0
+    )
+
+
+def my_limits(session: Session, principal: Principal) -> dict[str, Any]:
+    """The caller's own limits before they claim: owned against the limit, claims today per pool."""
+    limit = limit_for(session, principal.id, principal.team_id)
+    owned = owned_count(session, principal.id, limit)
+    now = utcnow()
+    r = access.reach(session, principal)
+    pools = []
+    for pool in session.scalars(select(Pool).where(Pool.id.in_(r.pool_ids)).order_by(Pool.name)):
+        daily = lookups.pool_rules(pool).daily_claim_limit
+        pools.append(
+            {
+                "pool_id": pool.id,
+                "name": pool.name,
+                "daily_claim_limit": daily,
+                "claimed_today": claimed_today(session, principal.id, pool.id, now),
+            }
+        )
+    return {
+        "max_owned": limit.max_owned if limit else None,
+        "include_won": limit.include_won if limit else None,
+        "scope": limit.scope if limit else None,
+        "owned": owned,
+        "remaining": max(limit.max_owned - owned, 0) if limit else None,
+        "pools": pools,
+    }
 
 
 def list_limits(session: Session) -> list[OwnershipLimit]:

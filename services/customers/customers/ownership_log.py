@@ -28,6 +28,7 @@ def record(
     actor: uuid.UUID | None = None,
     reason: str | None = None,
     pool_id: uuid.UUID | None = None,
+    rule: str | None = None,
 ) -> None:
     """Keep one ownership change (created, claimed, released, moved, locked, ...)."""
     session.add(
@@ -39,6 +40,7 @@ def record(
             actor_id=actor,
             reason=reason,
             pool_id=pool_id or customer.pool_id,
+            rule=rule,
             at=at,
         )
     )

@@ -22,8 +22,8 @@ from crm_shared.errors import Conflict, Forbidden
 
 from . import access, deadlines, locking, lookups
 from .conditional import rows_matched
-from .models import Collaborator, Customer, OwnershipChange
-from .ownership_limits import check_owned_limit
+from .models import Collaborator, Customer
+from .ownership_limits import check_owned_limit, claimed_today
 from .ownership_log import record
 from .presenting import present_one
 from .records import pool_for
@@ -79,17 +79,9 @@ def claim(session: Session, principal: Principal, customer_id: uuid.UUID) -> dic
     )
     check_owned_limit(session, principal.id, principal.team_id)
     if rules.daily_claim_limit is not None:
-        claimed_today = session.scalar(
-            select(func.count())
-            .select_from(OwnershipChange)
-            .where(
-                OwnershipChange.actor_id == principal.id,
-                OwnershipChange.action == "claimed",
-                OwnershipChange.pool_id == pool.id,
-                OwnershipChange.at >= limits.claims_day_start(now),
-            )
+        limits.check_daily_claims(
+            rules.daily_claim_limit, claimed_today(session, principal.id, pool.id, now), pool.name
         )
-        limits.check_daily_claims(rules.daily_claim_limit, claimed_today or 0, pool.name)
     # The owner IS NULL condition makes the claim atomic: a concurrent
     # winner leaves nothing for this UPDATE to match.
     if not _move(
@@ -151,6 +143,7 @@ def to_pool(
         actor=actor,
         reason=reason,
         pool_id=target_pool,
+        rule=rule,
     )
     outbox.publish(
         session,

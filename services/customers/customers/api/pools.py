@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from crm_shared.auth import ADMIN
+from crm_shared.auth import ADMIN, MANAGER
 from crm_shared.web import (
     Blueprint,
     current_principal,
@@ -14,11 +14,14 @@ from crm_shared.web import (
     require_roles,
 )
 
-from .. import pools, records, recycling_runs
+from .. import ownership_limits, pool_analysis, pools, records, recycling_runs
 from ..schemas.customers import CustomerPageSchema
 from ..schemas.ownership import OwnershipChangePageSchema
 from ..schemas.pools import (
     AuditArgsSchema,
+    MyLimitSchema,
+    PoolAnalyticsArgsSchema,
+    PoolAnalyticsSchema,
     PoolCustomerArgsSchema,
     PoolInSchema,
     PoolListSchema,
@@ -93,3 +96,21 @@ def recycle(data: dict[str, Any]) -> Any:
     return recycling_runs.recycle_now(
         db_session(), current_principal(), data.get("pool_id"), bool(data.get("dry_run"))
     )
+
+
+@blp.get("/pool/analytics")
+@require_roles(ADMIN, MANAGER)
+@blp.arguments(PoolAnalyticsArgsSchema, location="query")
+@blp.response(200, PoolAnalyticsSchema)
+def pool_analytics(args: dict[str, Any]) -> Any:
+    """Customers in pools, claims and recycles per week, median time to claim, wins by reason."""
+    if "from_" in args:
+        args["from"] = args.pop("from_")
+    return pool_analysis.analytics(db_session(), current_principal(), args)
+
+
+@blp.get("/pool/my-limit")
+@blp.response(200, MyLimitSchema)
+def my_limit() -> Any:
+    """The caller's ownership limit, how many they own, and their claims today per pool."""
+    return ownership_limits.my_limits(db_session(), current_principal())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from crm_shared.schemas import PageArgsSchema, StrictSchema
+from crm_shared.schemas import AmountField, CurrencyField, PageArgsSchema, StrictSchema
 
 from ..presenting import HIDEABLE
 from ..rules.tiers import TIERS
@@ -138,3 +138,85 @@ class RecycleReportSchema(StrictSchema):
     warned = fields.List(fields.Nested(RecycledSchema))
     skipped = fields.Integer(metadata={"description": "changed meanwhile; judged next run"})
     dry_run = fields.Boolean()
+
+
+class PoolAnalyticsArgsSchema(StrictSchema):
+    """Which period ([from, to), by day; default the last 12 weeks) and which team to analyse."""
+
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    team_id = fields.UUID(
+        metadata={"description": "only this team's reps' claims and recycles (managers: theirs)"}
+    )
+
+
+class PoolCountSchema(StrictSchema):
+    """One pool and the unclaimed customers in it now."""
+
+    pool_id = fields.UUID()
+    name = fields.String()
+    customers = fields.Integer()
+
+
+class WeekCountSchema(StrictSchema):
+    """Claims and recycles in one ISO week (``week``: its Monday)."""
+
+    week = fields.Date()
+    claims = fields.Integer()
+    recycles = fields.Integer()
+
+
+class WonAmountSchema(StrictSchema):
+    """Won deals' amount in one currency."""
+
+    currency = CurrencyField()
+    amount = AmountField()
+
+
+class ReasonFiguresSchema(StrictSchema):
+    """Claims of customers that were in the pool for one reason, and the deals won after them."""
+
+    reason = fields.String(
+        metadata={
+            "description": "no_followup, no_opportunity, not_won (the recycling rule), "
+            "recycled (rule not recorded), released, or new (entered into the pool)"
+        }
+    )
+    claims = fields.Integer()
+    claims_won = fields.Integer(metadata={"description": "claims followed by at least one win"})
+    deals_won = fields.Integer()
+    won = fields.List(fields.Nested(WonAmountSchema))
+
+
+class PoolAnalyticsSchema(StrictSchema):
+    """Customers in pools, claims and recycles per week, time to claim, wins after claims."""
+
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    team_id = fields.UUID(allow_none=True)
+    pools = fields.List(fields.Nested(PoolCountSchema))
+    weeks = fields.List(fields.Nested(WeekCountSchema))
+    claims = fields.Integer()
+    recycles = fields.Integer()
+    median_hours_to_claim = fields.Float(allow_none=True)
+    by_reason = fields.List(fields.Nested(ReasonFiguresSchema))
+
+
+class PoolClaimAllowanceSchema(StrictSchema):
+    """The caller's claims today from one pool against its daily limit (None: no limit)."""
+
+    pool_id = fields.UUID()
+    name = fields.String()
+    daily_claim_limit = fields.Integer(allow_none=True)
+    claimed_today = fields.Integer()
+
+
+class MyLimitSchema(StrictSchema):
+    """The caller's ownership limit and where they stand, before they claim."""
+
+    max_owned = fields.Integer(allow_none=True, metadata={"description": "None: no limit"})
+    include_won = fields.Boolean(allow_none=True)
+    scope = fields.String(allow_none=True, metadata={"description": "user, team or default"})
+    owned = fields.Integer()
+    remaining = fields.Integer(allow_none=True)
+    pools = fields.List(fields.Nested(PoolClaimAllowanceSchema))

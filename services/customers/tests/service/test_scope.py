@@ -94,6 +94,8 @@ OTHER_ROUTES = [
     ("PUT", "/api/v1/customers/ownership-limits", {"max_owned": 1}, 403),
     ("DELETE", "/api/v1/customers/ownership-limits/<uuid:limit_id>", None, 403),
     ("POST", "/api/v1/customers/pool/recycle", None, 403),
+    ("GET", "/api/v1/customers/pool/analytics", None, 403),  # managers and admins
+    ("GET", "/api/v1/customers/pool/my-limit", None, 200),  # the caller's own limit only
     ("POST", "/api/v1/pools", {"name": "Mine"}, 403),
     ("POST", "/api/v1/tasks", {"title": "Own", "due_at": SOON}, 201),
     ("PUT", "/api/v1/tiers/config", {"window_days": 10}, 403),
