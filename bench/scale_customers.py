@@ -66,7 +66,8 @@ SELECT
     NULL,
     now() - make_interval(days => ((i * 7919) % 730)::int),
     now(),
-    CASE WHEN i < CAST(:owned AS bigint) THEN now() - make_interval(days => ((i * 31) % 365)::int) END,
+    CASE WHEN i < CAST(:owned AS bigint)
+        THEN now() - make_interval(days => ((i * 31) % 365)::int) END,
     -- A third never followed up; the rest at a spread of times.
     CASE WHEN i % 3 <> 0 THEN now() - make_interval(mins => ((i * 104729) % 525600)::int) END,
     '[]', '{}', (i % 100)::int, (i % 1000) * 10, 'potential', 0,

@@ -20,14 +20,16 @@ import importlib.util
 import io
 import os
 import sys
-import uuid
 import time
+import uuid
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
-_spec = importlib.util.spec_from_file_location("scale_common", Path(__file__).with_name("scale_common.py"))
+_spec = importlib.util.spec_from_file_location(
+    "scale_common", Path(__file__).with_name("scale_common.py")
+)
 assert _spec is not None and _spec.loader is not None
 common = importlib.util.module_from_spec(_spec)
 sys.modules["scale_common"] = common

@@ -319,7 +319,7 @@ def test_customers_near_a_point_nearest_first(svc):
 
 def test_a_reps_own_list_sorts_by_last_activity_most_recent_first_across_pages(svc):
     rep, other = svc.user(), svc.user()
-    first, second, third = (create(svc, rep, name=n) for n in ("First", "Second", "Third"))
+    first, second, _third = (create(svc, rep, name=n) for n in ("First", "Second", "Third"))
     create(svc, other, name="Someone else's")
     # Worked: the first customer long ago, the second today; the third never (its creation).
     for customer, days_ago in ((first, 400), (second, 0)):
