@@ -45,6 +45,20 @@ def test_refuses_undecodable_input_naming_the_file(data):
     assert problem.value.errors[0]["field"] == "file"
 
 
+def test_a_large_upload_is_checked_and_read_as_a_stream_across_slice_boundaries():
+    # A character cut by the 1 MiB slice boundary is still read whole; a NUL
+    # far past the first slice is still found.
+    row = "José,张伟\n"
+    data = ("name,company\n" + row * (3 * 1024 * 1024 // len(row.encode()))).encode()
+    assert imports.reading.detect_encoding(data) == "utf-8"
+    reader = imports.reading.csv_reader(imports.reading.open_text(data, "utf-8"))
+    rows = list(reader)
+    assert rows[0] == ["name", "company"] and rows[1:] == [["José", "张伟"]] * (len(rows) - 1)
+    with pytest.raises(ValidationFailed) as refused:
+        imports.reading.detect_encoding(data + b"x\x00y")
+    assert "NUL" in str(refused.value.errors)
+
+
 def test_header_detection_prefers_the_best_preset_and_checks_custom_mappings():
     mapping, preset = imports.detect_mapping(["FULL_NAME", "Other"], SPEC)
     assert (mapping, preset) == ({"FULL_NAME": "name"}, "theirs")
