@@ -7,7 +7,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from ..errors import ValidationFailed
 from .spec import ImportRow, ImportSpec
@@ -77,10 +77,11 @@ def decode_as(data: bytes, encoding: str) -> str:
     return data.decode(encoding)  # utf-8-sig drops the byte-order mark
 
 
-def open_text(data: bytes, encoding: str) -> TextIO:
-    """The upload as a text stream decoded as it is read (for :func:`csv_reader`)."""
+def open_text(data: bytes | BinaryIO, encoding: str) -> TextIO:
+    """An upload (its bytes, or a binary stream) as text decoded as it is read."""
     # BytesIO shares the bytes until written to, so this copies nothing.
-    return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    return io.TextIOWrapper(stream, encoding=encoding, newline="")
 
 
 # ---------------------------------------------------------------- headers
