@@ -133,11 +133,15 @@ def main() -> int:
             assert response.status_code == 202, response.text[:500]
             uploaded = time.monotonic() - started
             job = response.json()
-            while job["status"] in ("pending", "running") and time.monotonic() - started < 1200:
+            while job["status"] in ("pending", "running") and time.monotonic() - started < 1800:
                 time.sleep(0.5)
-                job = requests.get(
+                # A fresh token each time: a slow run outlives one token's 15 minutes.
+                auth = {"Authorization": f"Bearer {stack.tokens.token(roles=['admin'])}"}
+                polled = requests.get(
                     f"{leads}/api/v1/leads/imports/{job['id']}", headers=auth, timeout=30
-                ).json()
+                )
+                if polled.status_code == 200:
+                    job = polled.json()
             seconds = time.monotonic() - started
         after = common.machine_note()
         print("measuring the floor: COPY of the same rows", flush=True)

@@ -146,7 +146,7 @@ def end_to_end(stack: common.Stack, token: str) -> dict:
 def main() -> int:
     """Both figures; print and keep them."""
     with common.Stack("scale_intake", ["leads", "customers"]) as stack:
-        token = stack.tokens.token(roles=["admin"])
+        token = stack.tokens.token(roles=["admin"], ttl=3600)  # outlives a slow run
         # As crm-up splits them: leads' jobs (scoring, qualification) apart.
         stack.worker("leads", "relay,consumer")
         stack.worker("leads", "jobs")
