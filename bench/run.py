@@ -733,12 +733,14 @@ SERVICE_BENCHES = (
     "signin.py",
     "console_bench.py",
 )
+# Figures at a million rows (issue 14 item 6); CRM_BENCH_SCALE=0.01 for a smoke run.
+SCALE_BENCHES = ("scale_import.py", "scale_customers.py", "scale_intake.py")
 
 
 def service_benches() -> int:
     """Run each service bench in its own process; the worst exit code."""
     worst = 0
-    for script in SERVICE_BENCHES:
+    for script in (*SERVICE_BENCHES, *SCALE_BENCHES):
         print(f"\n== bench/{script}", flush=True)
         # -P: bench/orders.py must not hide the orders package.
         done = subprocess.run([PYTHON, "-P", str(ROOT / "bench" / script)], cwd=ROOT, check=False)

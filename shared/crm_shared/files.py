@@ -22,14 +22,15 @@ import re
 import unicodedata
 import uuid
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from .db import utcnow
+from .db import Database, utcnow
 from .errors import PayloadTooLarge, ValidationFailed
 from .tables import stored_files
 
@@ -180,6 +181,61 @@ def load(session: Session, file_id: uuid.UUID) -> StoredFile | None:
         sha256=row.sha256,
         content=bytes(row.content),
     )
+
+
+class _PieceReader(io.RawIOBase):
+    """A kept file's bytes, fetched a piece at a time by ``fetch(offset, length)``."""
+
+    def __init__(self, fetch: Callable[[int, int], bytes], size: int, piece: int) -> None:
+        super().__init__()
+        self._fetch = fetch
+        self._size = size
+        self._piece = piece
+        self._offset = 0  # of the next piece to fetch
+        self._buffer = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        if not self._buffer:
+            if self._offset >= self._size:
+                return 0
+            data = self._fetch(self._offset, min(self._piece, self._size - self._offset))
+            if not data:
+                return 0
+            self._offset += len(data)
+            self._buffer = memoryview(data)
+        count = min(len(target), len(self._buffer))
+        target[:count] = self._buffer[:count]
+        self._buffer = self._buffer[count:]
+        return count
+
+
+def open_stream(
+    db: Database, file_id: uuid.UUID, *, piece: int = 4 * 1024 * 1024
+) -> io.BufferedReader | None:
+    """A kept file as a binary stream read ``piece`` bytes at a time, or None.
+
+    Each piece is its own short read (no connection is held between them), so
+    a large upload (an import's CSV) is never in memory whole, and neither is
+    the driver's copy of it.
+    """
+    with db.reading() as session:
+        size = session.scalar(select(stored_files.c.size).where(stored_files.c.id == file_id))
+    if size is None:
+        return None
+
+    def fetch(offset: int, length: int) -> bytes:
+        with db.reading() as session:
+            data = session.scalar(
+                select(func.substr(stored_files.c.content, offset + 1, length)).where(
+                    stored_files.c.id == file_id
+                )
+            )
+        return bytes(data or b"")
+
+    return io.BufferedReader(_PieceReader(fetch, size, piece), buffer_size=64 * 1024)
 
 
 def remove(session: Session, file_id: uuid.UUID) -> None:

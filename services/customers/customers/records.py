@@ -258,6 +258,15 @@ SORTS = {
         SortKey(Customer.id, "id", True),
     ],
     "name": lambda: [SortKey(Customer.name, "name", False), SortKey(Customer.id, "id", False)],
+    # Most recently worked first; the expression is ix_customers_owner_activity's.
+    "last_activity": lambda: [
+        SortKey(
+            func.coalesce(Customer.last_followup_at, Customer.created_at),
+            "sort_last_activity",
+            True,
+        ),
+        SortKey(Customer.id, "id", True),
+    ],
 }
 
 

@@ -16,7 +16,7 @@ from ..auth import Principal
 from ..db import Database, utcnow
 from ..errors import NotFound, ValidationFailed
 from ..tables import import_jobs
-from .reading import csv_reader, decode, detect_mapping, records_of
+from .reading import csv_reader, detect_encoding, detect_mapping, open_text, records_of
 from .spec import ImportSpec
 
 
@@ -37,8 +37,8 @@ def create_job(
     encoding, header, mapping, row count) is checked here, so a bad file is
     refused with the reason and no job exists.
     """
-    text, encoding = decode(data)
-    reader = csv_reader(text)
+    encoding = detect_encoding(data)
+    reader = csv_reader(open_text(data, encoding))
     try:
         header = next(reader, None)
         if header is None or not any(h.strip() for h in header):

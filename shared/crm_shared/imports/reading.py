@@ -7,7 +7,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, BinaryIO, TextIO
 
 from ..errors import ValidationFailed
 from .spec import ImportRow, ImportSpec
@@ -15,46 +15,73 @@ from .spec import ImportRow, ImportSpec
 _csv_limit_set = False
 
 
-def decode(data: bytes, *, field_name: str = "file") -> tuple[str, str]:
-    """The text of an upload and the encoding it was read in.
+# Uploads are checked and read a slice at a time: a million-row file is some
+# 60 MB, and its text held whole (four bytes a character inside io.StringIO)
+# would cost a worker several times that.
+_SLICE = 1024 * 1024
+
+
+def detect_encoding(data: bytes, *, field_name: str = "file") -> str:
+    """The encoding an upload is read in, checked slice by slice without keeping its text.
 
     UTF-8 (with or without BOM), UTF-16 with a BOM, then GB18030; anything
     else is refused naming ``field_name`` and the reason.
     """
     if not data:
         raise ValidationFailed.field(field_name, "is empty")
-    attempts: list[tuple[str, bytes, str]]
+    attempts: list[str]
     if data.startswith(codecs.BOM_UTF8):
-        attempts = [("utf-8-sig", data[len(codecs.BOM_UTF8) :], "utf-8")]
+        attempts = ["utf-8-sig"]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        attempts = [("utf-16", data, "utf-16")]
+        attempts = ["utf-16"]
     else:
-        attempts = [("utf-8", data, "utf-8"), ("gb18030", data, "gb18030")]
-    for name, payload, codec in attempts:
+        attempts = ["utf-8", "gb18030"]
+    view = memoryview(data)
+    for name in attempts:
+        decoder = codecs.getincrementaldecoder(name)()
         try:
-            text = payload.decode(codec)
+            for start in range(0, len(view), _SLICE):
+                piece = decoder.decode(view[start : start + _SLICE], final=False)
+                if "\x00" in piece:
+                    raise ValidationFailed.field(
+                        field_name, "contains NUL bytes: it is not a CSV text file"
+                    )
+            if "\x00" in decoder.decode(b"", final=True):
+                raise ValidationFailed.field(
+                    field_name, "contains NUL bytes: it is not a CSV text file"
+                )
         except UnicodeDecodeError:
             continue
-        if "\x00" in text:
-            raise ValidationFailed.field(
-                field_name, "contains NUL bytes: it is not a CSV text file"
-            )
-        return text, name
+        return name
     if len(attempts) == 1:
         raise ValidationFailed.field(
             field_name,
-            f"starts with a {attempts[0][0]} byte-order mark but is not valid {attempts[0][0]}",
+            f"starts with a {attempts[0]} byte-order mark but is not valid {attempts[0]}",
         )
     raise ValidationFailed.field(
         field_name, "is not text in UTF-8, UTF-16 (with a byte-order mark) or GB18030"
     )
 
 
+def decode(data: bytes, *, field_name: str = "file") -> tuple[str, str]:
+    """The whole text of an upload and the encoding it was read in (see :func:`detect_encoding`).
+
+    For small uploads; imports read theirs with :func:`open_text` instead.
+    """
+    encoding = detect_encoding(data, field_name=field_name)
+    return decode_as(data, encoding), encoding
+
+
 def decode_as(data: bytes, encoding: str) -> str:
     """The text of a stored upload, in the encoding found when it was checked."""
-    if encoding == "utf-8-sig":
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8")
-    return data.decode(encoding)
+    return data.decode(encoding)  # utf-8-sig drops the byte-order mark
+
+
+def open_text(data: bytes | BinaryIO, encoding: str) -> TextIO:
+    """An upload (its bytes, or a binary stream) as text decoded as it is read."""
+    # BytesIO shares the bytes until written to, so this copies nothing.
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    return io.TextIOWrapper(stream, encoding=encoding, newline="")
 
 
 # ---------------------------------------------------------------- headers
@@ -121,14 +148,15 @@ def _check_required(mapping: Mapping[str, str], spec: ImportSpec, where: str) ->
         )
 
 
-def csv_reader(text: str) -> Any:
-    """A CSV reader over ``text``, with a bounded cell size."""
+def csv_reader(text: str | TextIO) -> Any:
+    """A CSV reader over ``text`` (a string or a stream from :func:`open_text`), cells bounded."""
     global _csv_limit_set
     if not _csv_limit_set:
         # One cell may be long (notes), but not unbounded.
         csv.field_size_limit(1024 * 1024)
         _csv_limit_set = True
-    return csv.reader(io.StringIO(text, newline=""))
+    stream = io.StringIO(text, newline="") if isinstance(text, str) else text
+    return csv.reader(stream)
 
 
 def records_of(reader: Any) -> Iterator[tuple[int, list[str]]]:

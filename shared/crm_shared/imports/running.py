@@ -19,7 +19,7 @@ from .. import files, metrics
 from ..db import Database, utcnow
 from ..tables import import_jobs
 from .jobs import claim, fail_job
-from .reading import chunks_of, csv_reader, decode_as, records_of
+from .reading import chunks_of, csv_reader, open_text, records_of
 from .spec import MAX_ERRORS, ImportProcessor, ImportRow, JobInfo
 
 log = logging.getLogger(__name__)
@@ -98,12 +98,12 @@ def process_job(
         job = dict(
             session.execute(select(import_jobs).where(import_jobs.c.id == job_id)).one()._mapping
         )
-        stored = files.load(session, job["file_id"])
+    # Read a piece at a time: a million-row file is never in the worker whole.
+    stored = files.open_stream(db, job["file_id"])
     if stored is None:
         fail_job(db, job_id, "the uploaded file is gone")
         return True
-    text = decode_as(stored.content, job["encoding"])
-    reader = csv_reader(text)
+    reader = csv_reader(open_text(stored, job["encoding"]))
     header = next(reader)
     mapping: dict[str, str] = job["mapping"]
     columns = [(i, mapping[name]) for i, name in enumerate(header) if mapping.get(name)]

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from crm_shared import imports
+from crm_shared import files, imports
 from crm_shared.db import Database
 from crm_shared.errors import ValidationFailed
 from crm_shared.tables import import_jobs, platform_metadata
@@ -43,6 +43,20 @@ def test_refuses_undecodable_input_naming_the_file(data):
     with pytest.raises(ValidationFailed) as problem:
         imports.decode(data)
     assert problem.value.errors[0]["field"] == "file"
+
+
+def test_a_large_upload_is_checked_and_read_as_a_stream_across_slice_boundaries():
+    # A character cut by the 1 MiB slice boundary is still read whole; a NUL
+    # far past the first slice is still found.
+    row = "José,张伟\n"
+    data = ("name,company\n" + row * (3 * 1024 * 1024 // len(row.encode()))).encode()
+    assert imports.reading.detect_encoding(data) == "utf-8"
+    reader = imports.reading.csv_reader(imports.reading.open_text(data, "utf-8"))
+    rows = list(reader)
+    assert rows[0] == ["name", "company"] and rows[1:] == [["José", "张伟"]] * (len(rows) - 1)
+    with pytest.raises(ValidationFailed) as refused:
+        imports.reading.detect_encoding(data + b"x\x00y")
+    assert "NUL" in str(refused.value.errors)
 
 
 def test_header_detection_prefers_the_best_preset_and_checks_custom_mappings():
@@ -236,3 +250,14 @@ def test_an_upload_form_takes_a_json_mapping_and_the_services_options_only():
         with pytest.raises(ValidationFailed) as problem:
             imports.upload_mapping(form, options=["x"])
         assert problem.value.errors[0]["field"] == field
+
+
+def test_a_kept_file_reads_back_whole_a_piece_at_a_time(db):
+    data = ("name\n" + "".join(f"Zoë {i}\n" for i in range(500))).encode()
+    with db.transaction() as session:
+        file_id = files.save(
+            session, purpose="import", filename="a.csv", content_type="text/csv", data=data
+        )
+    stream = files.open_stream(db, file_id, piece=7)  # pieces cut through characters
+    assert stream is not None and stream.read() == data
+    assert files.open_stream(db, uuid.uuid4()) is None

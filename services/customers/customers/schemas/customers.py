@@ -13,7 +13,7 @@ from ..rules.tiers import TIERS
 from .contacts import ContactInSchema
 from .fields import KINDS, SIZES, AwareDateTime, CustomFieldsField, bounded_text, money
 
-SORTS = ("created_at", "score", "value", "name")
+SORTS = ("created_at", "score", "value", "name", "last_activity")
 
 
 class _ProfileFields(StrictSchema):
@@ -173,7 +173,10 @@ class CustomerListArgsSchema(PageArgsSchema):
     sort = fields.String(
         load_default="created_at",
         validate=validate.OneOf(SORTS),
-        metadata={"description": "created_at (newest), score or value (highest), name"},
+        metadata={
+            "description": "created_at (newest), score or value (highest), name, or"
+            " last_activity (last follow-up, else creation; most recent first)"
+        },
     )
 
 

@@ -315,3 +315,32 @@ def test_customers_near_a_point_nearest_first(svc):
         "/api/v1/customers/near", query_string={"latitude": 91, "longitude": 0}, headers=rep.headers
     )
     assert bad.status_code == 422
+
+
+def test_a_reps_own_list_sorts_by_last_activity_most_recent_first_across_pages(svc):
+    rep, other = svc.user(), svc.user()
+    first, second, _third = (create(svc, rep, name=n) for n in ("First", "Second", "Third"))
+    create(svc, other, name="Someone else's")
+    # Worked: the first customer long ago, the second today; the third never (its creation).
+    for customer, days_ago in ((first, 400), (second, 0)):
+        logged = svc.client.post(
+            url(customer, "/followups"),
+            json={
+                "kind": "call",
+                "content": "Checked in",
+                "occurred_at": iso(datetime.now(UTC) - timedelta(days=days_ago)),
+            },
+            headers=rep.headers,
+        )
+        assert logged.status_code == 201, logged.json
+    query = {"owner_id": str(rep.id), "sort": "last_activity", "limit": 2}
+    page = svc.client.get("/api/v1/customers", query_string=query, headers=rep.headers)
+    assert page.status_code == 200, page.json
+    rest = svc.client.get(
+        "/api/v1/customers",
+        query_string={**query, "cursor": page.json["next_cursor"]},
+        headers=rep.headers,
+    )
+    names = [c["name"] for c in page.json["items"] + rest.json["items"]]
+    assert names == ["Second", "Third", "First"]
+    assert rest.json["next_cursor"] is None
