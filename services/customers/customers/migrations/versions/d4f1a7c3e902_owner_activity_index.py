@@ -1,7 +1,7 @@
 """a rep's own customers by last activity: one index in list order
 
 Revision ID: d4f1a7c3e902
-Revises: b8d2e4f61a93
+Revises: d41f7c2a9e10
 Create Date: 2026-12-03 12:30:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d4f1a7c3e902"
-down_revision: str | None = "b8d2e4f61a93"
+down_revision: str | None = "d41f7c2a9e10"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
