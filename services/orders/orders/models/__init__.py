@@ -54,9 +54,9 @@ __all__ = [
     "QuoteLine",
     "ReceivableBalance",
     "ReceivableCustomer",
+    "ReceivableTotal",
     "ReceivablesChange",
     "ReceivablesState",
-    "ReceivableTotal",
     "ReminderSent",
     "metadata",
 ]

@@ -201,8 +201,10 @@ class ReceivablesState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     as_of: Mapped[date | None] = mapped_column(Date)
     rebuilt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The day whose rows the job is building beside the live ones (None: no build).
+    # The day whose rows the job is building beside the live ones (None: no build),
+    # and the same day once they are all written (then only catching up is left).
     building: Mapped[date | None] = mapped_column(Date)
+    ready: Mapped[date | None] = mapped_column(Date)
 
 
 class ReceivableBalance(Base):

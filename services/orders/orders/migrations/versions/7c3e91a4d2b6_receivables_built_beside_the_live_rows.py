@@ -38,6 +38,7 @@ def upgrade() -> None:
     op.execute('UPDATE receivables_state SET as_of = NULL')
     with op.batch_alter_table('receivables_state', schema=None) as batch_op:
         batch_op.add_column(sa.Column('building', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('ready', sa.Date(), nullable=True))
     with op.batch_alter_table('receivable_balances', schema=None) as batch_op:
         batch_op.add_column(sa.Column('as_of', sa.Date(), nullable=False))
         batch_op.drop_index('ix_receivable_balances_customer')
@@ -91,4 +92,5 @@ def downgrade() -> None:
         batch_op.create_index('ix_receivable_balances_owner', ['owner_id'], unique=False)
         batch_op.drop_column('as_of')
     with op.batch_alter_table('receivables_state', schema=None) as batch_op:
+        batch_op.drop_column('ready')
         batch_op.drop_column('building')
