@@ -79,6 +79,7 @@ CashKey = tuple[uuid.UUID, uuid.UUID | None, str, date]  # owner, team, kind, we
 OwnerKey = tuple[uuid.UUID, uuid.UUID | None]  # owner, team
 Balances = dict[OwnerKey, dict[str, Decimal]]
 TOTAL_COLUMNS = tuple(COLUMNS[f] for f in FIGURES)
+Totals = dict[tuple[OwnerKey, str], list[int]]  # ((owner, team), currency) -> TOTAL_COLUMNS
 
 
 def insert_for(session: Session) -> Any:
@@ -182,20 +183,17 @@ def _customer_row(rows: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     return row if row["outstanding"] > 0 else None
 
 
-def _add_totals(
-    into: dict[tuple[OwnerKey, str], list[int]], rows: Iterable[Any], sign: int
-) -> None:
+def _add_totals(into: Totals, rows: Iterable[Any], sign: int) -> None:
     """Add (or take away) balance rows' figures into totals per ((owner, team), currency)."""
     for row in rows:
-        get = row.get if isinstance(row, dict) else row._mapping.get
-        figures = into.setdefault(((get("owner_id"), get("team_id")), get("currency")), [0] * 13)
+        values: Any = row if isinstance(row, dict) else row._mapping
+        key = ((values["owner_id"], values["team_id"]), values["currency"])
+        figures = into.setdefault(key, [0] * len(TOTAL_COLUMNS))
         for i, column in enumerate(TOTAL_COLUMNS):
-            figures[i] += sign * int(get(column))
+            figures[i] += sign * int(values[column])
 
 
-def _apply_totals(
-    session: Session, as_of: date, delta: dict[tuple[OwnerKey, str], list[int]]
-) -> None:
+def _apply_totals(session: Session, as_of: date, delta: Totals) -> None:
     """Add ``delta`` to the day's ``receivable_totals`` (sorted: one lock order for all)."""
     insert_ = insert_for(session)
     for ((owner, team), currency), figures in sorted(
@@ -248,7 +246,7 @@ def replace_balances(
     customer = _customer_row(rows)
     if customer:
         session.execute(insert(ReceivableCustomer), [customer])
-    delta: dict[tuple[OwnerKey, str], list[int]] = {}
+    delta: Totals = {}
     _add_totals(delta, old, -1)
     _add_totals(delta, rows, 1)
     _apply_totals(session, as_of, delta)
@@ -355,14 +353,22 @@ def refresh(session: Session, customer_id: uuid.UUID, currency: str) -> None:
 
 
 def _rows_of(
-    session: Session, customer_ids: Sequence[uuid.UUID], currency: str | None
+    session: Session,
+    customer_ids: Sequence[uuid.UUID],
+    currency: str | None,
+    currencies: Sequence[str] = (),
 ) -> tuple[dict[Any, list[InstRow]], dict[Any, list[OrderRow]]]:
-    """Live installments and orders of some customers, by customer (or (customer, currency))."""
+    """Live installments and orders of some customers, by customer (or, without
+    ``currency``, by (customer, currency) — of ``currencies``, every one there is)."""
     inst_where: list[Any] = [Installment.customer_id.in_(customer_ids), Installment.void.is_(False)]
     order_where: list[Any] = [Order.customer_id.in_(customer_ids), Order.fulfilment != "cancelled"]
     if currency is not None:
         inst_where.append(Installment.currency == currency)
         order_where.append(Order.currency == currency)
+    else:
+        # The installments' index leads with the currency: naming them all lets a chunk
+        # of customers be looked up in it instead of scanning every installment.
+        inst_where.append(Installment.currency.in_(currencies or _currencies(session)))
     installments: dict[Any, list[InstRow]] = defaultdict(list)
     for c, cur, *row in session.execute(
         select(
@@ -400,7 +406,7 @@ def _insert_many(session: Session, model: Any, rows: list[dict[str, Any]]) -> No
         session.execute(insert(model.__table__), rows[i : i + 5000])
 
 
-def _total_rows(as_of: date, totals: dict[tuple[OwnerKey, str], list[int]]) -> list[dict[str, Any]]:
+def _total_rows(as_of: date, totals: Totals) -> list[dict[str, Any]]:
     return [
         {
             "as_of": as_of,
@@ -423,6 +429,10 @@ def _clear_days(session: Session, *, keep: date | None = None) -> None:
         if keep is not None:
             statement = statement.where(model.as_of != keep)
         session.execute(statement)
+
+
+def _currencies(session: Session) -> list[str]:
+    return sorted(set(session.scalars(select(Installment.currency).distinct())))
 
 
 def _customers(session: Session) -> list[uuid.UUID]:
@@ -452,12 +462,13 @@ def rebuild(session: Session, today: date, *, chunk: int = 2000) -> dict[str, in
     session.execute(delete(CashWeek))
     session.execute(delete(PaymentHabit))
     customers = _customers(session)
+    currencies = _currencies(session)
     cash_totals: dict[tuple[str, CashKey], int] = defaultdict(int)
-    totals: dict[tuple[OwnerKey, str], list[int]] = {}
+    totals: Totals = {}
     counts = {"customers": 0, "balances": 0}
     for i in range(0, len(customers), chunk):
         part = customers[i : i + chunk]
-        installments, orders = _rows_of(session, part, None)
+        installments, orders = _rows_of(session, part, None, currencies)
         balance_rows: list[dict[str, Any]] = []
         customer_rows: list[dict[str, Any]] = []
         habit_rows: list[dict[str, Any]] = []
@@ -520,7 +531,9 @@ def _catch_up(session: Session, day: date) -> int:
     ).all()
     if not noted:
         return 0
-    installments, orders = _rows_of(session, sorted({c for c, _ in noted}, key=str), None)
+    installments, orders = _rows_of(
+        session, sorted({c for c, _ in noted}, key=str), None, sorted({cur for _, cur in noted})
+    )
     for customer_id, currency in sorted(noted, key=lambda n: (str(n[0]), n[1])):
         key = (customer_id, currency)
         figures = customer_balances(installments.get(key, []), orders.get(key, []), day)
@@ -602,11 +615,12 @@ def _build(db: Database, day: date, chunk: int, note: Callable[[str], None]) -> 
     """Write every customer's balance rows (and rollups) of ``day``, chunk by chunk."""
     with db.session() as session:
         customers = _customers(session)
+        currencies = _currencies(session)
     counts = {"customers": 0, "balances": 0}
-    totals: dict[tuple[OwnerKey, str], list[int]] = {}
+    totals: Totals = {}
     for i in range(0, len(customers), chunk):
         with db.session() as session:
-            installments, orders = _rows_of(session, customers[i : i + chunk], None)
+            installments, orders = _rows_of(session, customers[i : i + chunk], None, currencies)
             balance_rows: list[dict[str, Any]] = []
             customer_rows: list[dict[str, Any]] = []
             for key in sorted(set(installments) | set(orders), key=lambda k: (str(k[0]), k[1])):
