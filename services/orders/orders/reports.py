@@ -59,10 +59,11 @@ from .rules.forecast import (
 
 Figures = dict[str, Decimal]
 
+# The installments' column of each grouping (the reference path).
 GROUPS = {
-    "customer": (Installment.customer_id, ReceivableBalance.customer_id),
-    "owner": (Installment.owner_id, ReceivableBalance.owner_id),
-    "team": (Installment.team_id, ReceivableBalance.team_id),
+    "customer": Installment.customer_id,
+    "owner": Installment.owner_id,
+    "team": Installment.team_id,
 }
 
 
@@ -218,7 +219,7 @@ def aging_reference(
     limit: int,
 ) -> dict[str, Any]:
     """Aging computed from every live installment and order in scope, in Decimal."""
-    key = GROUPS[group_by][0]
+    key = GROUPS[group_by]
     inst_where = [
         Installment.void.is_(False),
         scope_clause(principal, Installment.owner_id, Installment.team_id),
