@@ -17,11 +17,20 @@ from typing import Any
 from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session
 
-from crm_shared.auth import Principal, scope_clause
+from crm_shared.auth import Principal, Scope, scope_clause
 from crm_shared.db import utcnow
 
 from . import balances
-from .models import BacktestResult, CashWeek, Installment, Order, PaymentHabit, ReceivableBalance
+from .models import (
+    BacktestResult,
+    CashWeek,
+    Installment,
+    Order,
+    PaymentHabit,
+    ReceivableBalance,
+    ReceivableCustomer,
+    ReceivableTotal,
+)
 from .rules.aging import (
     BUCKETS,
     DSO_DAYS,
@@ -50,10 +59,11 @@ from .rules.forecast import (
 
 Figures = dict[str, Decimal]
 
+# The installments' column of each grouping (the reference path).
 GROUPS = {
-    "customer": (Installment.customer_id, ReceivableBalance.customer_id),
-    "owner": (Installment.owner_id, ReceivableBalance.owner_id),
-    "team": (Installment.team_id, ReceivableBalance.team_id),
+    "customer": Installment.customer_id,
+    "owner": Installment.owner_id,
+    "team": Installment.team_id,
 }
 
 
@@ -144,34 +154,57 @@ def aging_fast(
     today: date,
     limit: int,
 ) -> dict[str, Any]:
-    """Aging from ``receivable_balances`` (built as of ``today``): two grouped queries."""
-    rb = ReceivableBalance
-    where = [scope_clause(principal, rb.owner_id, rb.team_id)]
-    if currency:
-        where.append(rb.currency == currency)
-    key = GROUPS[group_by][1]
+    """Aging from the kept figures as of ``today``: the groups off the narrowest table that
+    answers them, the per-currency figures from ``receivable_totals``."""
     column = balances.COLUMNS
     group_figures = ("outstanding", *BUCKETS)
-    total = func.sum(rb.outstanding)
-    rows = session.execute(
-        select(
-            key.label("key"),
-            rb.currency,
-            *[func.sum(getattr(rb, column[f])).label(f) for f in group_figures],
-        )
-        .where(*where)
-        .group_by(key, rb.currency)
-        .having(total > 0)
-        .order_by(total.desc(), key.asc().nulls_last(), rb.currency)
-        .limit(limit)
-    ).all()
+    rt = ReceivableTotal
+    if group_by == "customer" and principal.scope is Scope.ALL:
+        # Every owner's share: the top rows of an index, in the report's order.
+        rc = ReceivableCustomer
+        where: list[Any] = [rc.as_of == today, rc.outstanding > 0]
+        if currency:
+            where.append(rc.currency == currency)
+        found = session.execute(
+            select(
+                rc.customer_id.label("key"),
+                rc.currency,
+                *[getattr(rc, column[f]).label(f) for f in group_figures],
+            )
+            .where(*where)
+            .order_by(rc.outstanding.desc(), rc.customer_id, rc.currency)
+            .limit(limit)
+        ).all()
+    else:
+        # A rep's or a team's customers (their rows, few), or owners and teams (the totals).
+        table: Any = ReceivableBalance if group_by == "customer" else rt
+        key = getattr(table, f"{group_by}_id")
+        where = [table.as_of == today, scope_clause(principal, table.owner_id, table.team_id)]
+        if currency:
+            where.append(table.currency == currency)
+        total = func.sum(table.outstanding)
+        found = session.execute(
+            select(
+                key.label("key"),
+                table.currency,
+                *[func.sum(getattr(table, column[f])).label(f) for f in group_figures],
+            )
+            .where(*where)
+            .group_by(key, table.currency)
+            .having(total > 0)
+            .order_by(total.desc(), key.asc().nulls_last(), table.currency)
+            .limit(limit)
+        ).all()
     groups = {
-        (r.key, r.currency): {f: from_units(getattr(r, f)) for f in group_figures} for r in rows
+        (r.key, r.currency): {f: from_units(getattr(r, f)) for f in group_figures} for r in found
     }
+    where = [rt.as_of == today, scope_clause(principal, rt.owner_id, rt.team_id)]
+    if currency:
+        where.append(rt.currency == currency)
     per_currency = session.execute(
-        select(rb.currency, *[func.sum(getattr(rb, column[f])).label(f) for f in FIGURES])
+        select(rt.currency, *[func.sum(getattr(rt, column[f])).label(f) for f in FIGURES])
         .where(*where)
-        .group_by(rb.currency)
+        .group_by(rt.currency)
     ).all()
     currencies = {r.currency: {f: from_units(getattr(r, f)) for f in FIGURES} for r in per_currency}
     return _report(group_by, today, groups, currencies, limit)
@@ -186,7 +219,7 @@ def aging_reference(
     limit: int,
 ) -> dict[str, Any]:
     """Aging computed from every live installment and order in scope, in Decimal."""
-    key = GROUPS[group_by][0]
+    key = GROUPS[group_by]
     inst_where = [
         Installment.void.is_(False),
         scope_clause(principal, Installment.owner_id, Installment.team_id),

@@ -19,6 +19,7 @@ from crm_shared.calendars.public_holidays import year_of_holidays
 from crm_shared.db import UTCDateTime, utcnow
 from crm_shared.errors import NotFound, ValidationFailed
 
+from . import sla_revision
 from .models import Calendar, CustomerRef, SupportGroup
 
 # Used when no calendar is set anywhere: round the clock, every day.
@@ -71,6 +72,7 @@ def create(session: Session, data: dict[str, Any]) -> Calendar:
     if calendar.is_default:
         session.execute(update(Calendar).values(is_default=False))
     session.add(calendar)
+    sla_revision.touch(session)
     return calendar
 
 
@@ -94,6 +96,7 @@ def replace(session: Session, calendar_id: uuid.UUID, data: dict[str, Any]) -> C
         session.execute(update(Calendar).values(is_default=False))
         calendar.is_default = True
     calendar.updated_at = utcnow()
+    sla_revision.touch(session)
     return calendar
 
 
@@ -112,6 +115,7 @@ def set_for_customer(
     if ref is None:
         raise NotFound("no such customer")
     ref.calendar_id = calendar_id
+    sla_revision.touch(session)
 
 
 # Built calendars by (id, last edit): each keeps its memo of days across
@@ -132,8 +136,9 @@ class CalendarCache:
         self.of_group: dict[uuid.UUID, uuid.UUID] = {}
         self.of_customer: dict[uuid.UUID, uuid.UUID] = {}
 
-    def load(self, customer_ids: Collection[uuid.UUID] = ()) -> None:
-        """Read the calendars, the groups' and these customers' calendar choices."""
+    def load(self, customer_ids: Collection[uuid.UUID] = (), *, everyone: bool = False) -> None:
+        """Read the calendars, the groups' and these customers' (or ``everyone``'s)
+        calendar choices."""
         customers = select(
             literal("customer").label("kind"),
             CustomerRef.id,
@@ -141,7 +146,7 @@ class CalendarCache:
             null().cast(UTCDateTime).label("updated_at"),
             null().cast(Boolean).label("is_default"),
         ).where(CustomerRef.calendar_id.is_not(None))
-        if len(customer_ids) <= 1000:
+        if not everyone and len(customer_ids) <= 1000:
             # Few customers have a calendar of their own; a big list reads them all.
             customers = customers.where(CustomerRef.id.in_(list(customer_ids)))
         rows = self.session.execute(
@@ -176,9 +181,13 @@ class CalendarCache:
         assert self._rows is not None
         return self._rows
 
-    def keyed(self, calendar_id: uuid.UUID | None) -> tuple[str, BusinessCalendar]:
+    def keyed(
+        self, calendar_id: uuid.UUID | None, session: Session | None = None
+    ) -> tuple[str, BusinessCalendar]:
         """The calendar with ``calendar_id`` (else the default, else always open) and a
-        key naming it and its last edit, which changes whenever its answers may."""
+        key naming it and its last edit, which changes whenever its answers may.
+        ``session`` reads a definition not built yet (a cache kept across requests
+        passes the current one)."""
         known = self._known()
         found = calendar_id if calendar_id is not None else self._default
         if found not in known:
@@ -189,7 +198,7 @@ class CalendarCache:
         key = (found, edited)
         calendar = _BUILT.get(key)
         if calendar is None:
-            definition = self.session.scalar(
+            definition = (session or self.session).scalar(
                 select(Calendar.definition).where(Calendar.id == found)
             )
             if len(_BUILT) >= _BUILT_LIMIT:

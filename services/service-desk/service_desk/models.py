@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, query_expression
 
 from crm_shared.db import UTCDateTime, new_id, new_metadata, utcnow
 
@@ -72,6 +72,9 @@ class Ticket(Base):
     # The SLA clocks folded up to the last status change or public message
     # (rules.sla_figures) with the key they hold for; reading them is arithmetic.
     sla_figures: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The SLA settings' revision, loaded with the row by queries that ask for it
+    # (sla_revision.with_revision); None otherwise.
+    sla_revision: Mapped[uuid.UUID | None] = query_expression()
 
 
 class StatusChange(Base):
@@ -143,6 +146,16 @@ class Policy(Base):
     calendar_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("business_calendars.id"))
     escalate_to: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SlaSettings(Base):
+    """One row whose ``revision`` changes with every edit of policies, calendars and the
+    groups' and customers' calendars (see sla_revision)."""
+
+    __tablename__ = "sla_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    revision: Mapped[uuid.UUID] = mapped_column(Uuid)
 
 
 class SlaNotice(Base):

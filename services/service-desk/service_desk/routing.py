@@ -15,6 +15,7 @@ from crm_shared.auth import Principal
 from crm_shared.db import utcnow
 from crm_shared.errors import Conflict, NotFound, ValidationFailed
 
+from . import sla_revision
 from .models import Assignment, Calendar, GroupAgent, RoutingRuleRow, SupportGroup, Ticket
 from .rules.routing import AgentLoad, RoutingRule, TicketFacts, choose_agent, choose_rule
 from .sla import refresh_figures
@@ -33,6 +34,8 @@ def create_group(session: Session, data: dict[str, Any]) -> SupportGroup:
             session.add(group)
     except IntegrityError as exc:
         raise ValidationFailed.field("name", "a group with this name exists") from exc
+    if group.calendar_id:
+        sla_revision.touch(session)
     return group
 
 

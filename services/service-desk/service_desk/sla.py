@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from crm_shared.db import Database, utcnow
 from crm_shared.directory import SqlDirectory
 from crm_shared.errors import NotFound, ValidationFailed
 
+from . import sla_revision
 from .calendars import CalendarCache
 from .models import (
     Calendar,
@@ -74,6 +75,7 @@ def create_policy(session: Session, data: dict[str, Any]) -> Policy:
     values["escalate_to"] = [str(u) for u in values.get("escalate_to") or []]
     policy = Policy(id=uuid.uuid4(), **values)
     session.add(policy)
+    sla_revision.touch(session)
     return policy
 
 
@@ -87,6 +89,7 @@ def update_policy(session: Session, policy_id: uuid.UUID, data: dict[str, Any]) 
         if name in data:
             setattr(policy, name, data[name])
     policy.escalate_to = [str(u) for u in policy.escalate_to or []]
+    sla_revision.touch(session)
     return policy
 
 
@@ -95,31 +98,95 @@ def list_policies(session: Session) -> list[Policy]:
     return list(session.scalars(select(Policy).order_by(Policy.position, Policy.id)))
 
 
-class SlaReader:
-    """Computes clocks for many tickets: from each ticket's running figures when
-    they hold for its current targets and calendar (arithmetic only), else from
-    its history. Two small queries besides the tickets: the policies, and the
-    calendars (every one's last edit, the groups' and customers' choices)."""
+@dataclass(frozen=True)
+class PolicyView:
+    """A policy as clocks and notices use it (kept across requests, so not a row)."""
+
+    id: uuid.UUID
+    name: str
+    position: int
+    priority: str | None
+    tier: str | None
+    customer_id: uuid.UUID | None
+    first_response_minutes: int | None
+    next_response_minutes: int | None
+    resolution_minutes: int | None
+    warn_before_minutes: int
+    calendar_id: uuid.UUID | None
+    escalate_to: tuple[str, ...]
+
+    @classmethod
+    def of(cls, policy: Policy) -> PolicyView:
+        """The view of a policy row."""
+        return cls(
+            **{name: getattr(policy, name) for name in ("id", *POLICY_FIELDS) if name != "active"}
+            | {"escalate_to": tuple(str(u) for u in policy.escalate_to or [])}
+        )
+
+
+class _Settings:
+    """Active policies and calendars at one revision of the SLA settings."""
 
     def __init__(self, session: Session) -> None:
-        self.session = session
-        self.policies = {p.id: p for p in list_policies(session) if p.active}
+        self.policies = {p.id: PolicyView.of(p) for p in list_policies(session) if p.active}
         self.matches = [
             PolicyMatch(p.id, p.position, p.priority, p.tier, p.customer_id)
             for p in self.policies.values()
         ]
+        # Every customer with a calendar of their own: few, and kept with the revision.
         self.calendars = CalendarCache(session)
+        self.calendars.load(everyone=True)
+
+
+# Settings built per revision (random per edit and per database, so never mixed up).
+_SETTINGS: dict[uuid.UUID, _Settings] = {}
+_SETTINGS_LIMIT = 64
+
+
+class SlaReader:
+    """Computes clocks for many tickets: from each ticket's running figures when
+    they hold for its current targets and calendar (arithmetic only), else from
+    its history. Policies and calendars are built once per revision of the SLA
+    settings, which the ticket query itself can load (``sla_revision.with_revision``):
+    then a ticket list costs that one query."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._settings: _Settings | None = None
         # Tickets whose figures did not hold at the last clocks_for (the job refreshes them).
         self.stale: list[Ticket] = []
 
-    def policy_for(self, ticket: Ticket) -> Policy | None:
+    def settings(self, tickets: Sequence[Ticket] = ()) -> _Settings:
+        """The settings at the revision the tickets were loaded with (else read now)."""
+        if self._settings is None:
+            loaded = [t.sla_revision for t in tickets if t.sla_revision is not None]
+            # The revision is read before the settings, so a cache entry is never older
+            # than its key (an edit in between only costs an extra build).
+            revision = loaded[0] if loaded else sla_revision.read(self.session)
+            found = _SETTINGS.get(revision) if revision is not None else None
+            if found is None:
+                found = _Settings(self.session)
+                if revision is not None:
+                    if len(_SETTINGS) >= _SETTINGS_LIMIT:
+                        _SETTINGS.clear()
+                    _SETTINGS[revision] = found
+            self._settings = found
+        return self._settings
+
+    @property
+    def policies(self) -> dict[uuid.UUID, PolicyView]:
+        """The active policies by id."""
+        return self.settings().policies
+
+    def policy_for(self, ticket: Ticket) -> PolicyView | None:
         """The first policy matching the ticket, or None."""
-        chosen = choose_policy(self.matches, ticket.priority, ticket.tier, ticket.customer_id)
-        return self.policies.get(chosen) if chosen else None
+        settings = self.settings([ticket])
+        chosen = choose_policy(settings.matches, ticket.priority, ticket.tier, ticket.customer_id)
+        return settings.policies.get(chosen) if chosen else None
 
     def _setups(self, tickets: Sequence[Ticket]) -> dict[uuid.UUID, _Setup | None]:
         """Each ticket's policy, targets, calendar and the key its figures must carry."""
-        self.calendars.load({t.customer_id for t in tickets})
+        calendars = self.settings(tickets).calendars
         setups: dict[uuid.UUID, _Setup | None] = {}
         for ticket in tickets:
             policy = self.policy_for(ticket)
@@ -127,10 +194,11 @@ class SlaReader:
                 setups[ticket.id] = None
                 continue
             # The customer's own calendar first, then the group's, then the policy's.
-            calendar_key, calendar = self.calendars.keyed(
-                self.calendars.of_customer.get(ticket.customer_id)
-                or (self.calendars.of_group.get(ticket.group_id) if ticket.group_id else None)
-                or policy.calendar_id
+            calendar_key, calendar = calendars.keyed(
+                calendars.of_customer.get(ticket.customer_id)
+                or (calendars.of_group.get(ticket.group_id) if ticket.group_id else None)
+                or policy.calendar_id,
+                self.session,
             )
             targets = Targets(
                 policy.first_response_minutes,
@@ -153,28 +221,36 @@ class SlaReader:
         history: dict[uuid.UUID, list[Change]] = defaultdict(list)
         messages: dict[uuid.UUID, list[PublicMessage]] = defaultdict(list)
         for chunk in _chunks(ids) if ids else []:
-            for row in self.session.execute(
-                select(StatusChange.ticket_id, StatusChange.at, StatusChange.status).where(
-                    StatusChange.ticket_id.in_(chunk)
+            # Status changes and public messages together: one query per 500 tickets.
+            rows = self.session.execute(
+                union_all(
+                    select(
+                        StatusChange.ticket_id,
+                        StatusChange.at,
+                        StatusChange.status.label("value"),
+                        literal("status").label("kind"),
+                    ).where(StatusChange.ticket_id.in_(chunk)),
+                    select(
+                        Message.ticket_id,
+                        Message.created_at,
+                        Message.author_kind,
+                        literal("message"),
+                    ).where(Message.ticket_id.in_(chunk), Message.visibility == "public"),
                 )
-            ):
-                history[row.ticket_id].append(Change(row.at, row.status))
-            for row in self.session.execute(
-                select(Message.ticket_id, Message.created_at, Message.author_kind).where(
-                    Message.ticket_id.in_(chunk), Message.visibility == "public"
-                )
-            ):
-                messages[row.ticket_id].append(
-                    PublicMessage(row.created_at, row.author_kind == "agent")
-                )
+            )
+            for ticket_id, at, value, kind in rows:
+                if kind == "status":
+                    history[ticket_id].append(Change(at, value))
+                else:
+                    messages[ticket_id].append(PublicMessage(at, value == "agent"))
         return history, messages
 
     def clocks_for(
         self, tickets: Sequence[Ticket], now: datetime
-    ) -> dict[uuid.UUID, tuple[Policy | None, list[Clock]]]:
+    ) -> dict[uuid.UUID, tuple[PolicyView | None, list[Clock]]]:
         """Each ticket's policy and clocks at ``now``."""
         setups = self._setups(tickets)
-        result: dict[uuid.UUID, tuple[Policy | None, list[Clock]]] = {}
+        result: dict[uuid.UUID, tuple[PolicyView | None, list[Clock]]] = {}
         stale = self.stale = []
         for ticket in tickets:
             setup = setups[ticket.id]
@@ -238,7 +314,7 @@ class SlaReader:
 
 @dataclass(frozen=True)
 class _Setup:
-    policy: Policy
+    policy: PolicyView
     targets: Targets
     calendar: BusinessCalendar
     key: str
@@ -260,7 +336,7 @@ def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
     return [values[i : i + size] for i in range(0, len(values), size)] or [[]]
 
 
-def sla_view(policy: Policy | None, clocks: list[Clock]) -> dict[str, Any]:
+def sla_view(policy: PolicyView | None, clocks: list[Clock]) -> dict[str, Any]:
     """The SLA part of a ticket as the API shows it."""
     return {
         "policy_id": policy.id if policy else None,
@@ -329,7 +405,7 @@ def run_sla_job(db: Database, settings: Settings) -> int:
 
 
 def _notify(
-    session: Session, ticket: Ticket, policy: Policy, clock: Clock, kind: str, now: datetime
+    session: Session, ticket: Ticket, policy: PolicyView, clock: Clock, kind: str, now: datetime
 ) -> int:
     try:
         # The unique notice row is the "once": a racing job's insert fails here.

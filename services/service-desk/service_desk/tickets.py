@@ -16,6 +16,7 @@ from crm_shared.db import utcnow
 from crm_shared.errors import Conflict, NotFound, ValidationFailed
 from crm_shared.pagination import SortKey, paginate
 
+from . import sla_revision
 from .models import CustomerRef, Follower, GroupAgent, Message, OrderRef, StatusChange, Ticket
 from .rules.ticket_status import TransitionRefused, check_transition
 from .sla import refresh_figures
@@ -148,7 +149,9 @@ def get(
     session: Session, principal: Principal, ticket_id: uuid.UUID, *, lock: bool = False
 ) -> Ticket:
     """A ticket the caller may see; 404 otherwise."""
-    statement = select(Ticket).where(Ticket.id == ticket_id, visible(principal))
+    statement = sla_revision.with_revision(
+        select(Ticket).where(Ticket.id == ticket_id, visible(principal))
+    )
     if lock:
         statement = statement.with_for_update(of=Ticket)
     ticket = session.scalars(statement).first()
@@ -160,8 +163,9 @@ def get(
 def list_page(
     session: Session, principal: Principal, args: dict[str, Any]
 ) -> tuple[list[Ticket], str | None]:
-    """A page of tickets the caller may see, newest first."""
-    statement = select(Ticket).where(visible(principal))
+    """A page of tickets the caller may see, newest first (with the SLA settings'
+    revision, so their clocks need no other query)."""
+    statement = sla_revision.with_revision(select(Ticket).where(visible(principal)))
     for name in (
         "customer_id",
         "status",

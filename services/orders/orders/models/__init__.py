@@ -16,7 +16,10 @@ from .money import (
     PaymentHabit,
     PlanRevision,
     ReceivableBalance,
+    ReceivableCustomer,
+    ReceivablesChange,
     ReceivablesState,
+    ReceivableTotal,
     ReminderSent,
 )
 from .orders import Delivery, DeliveryLine, Order, OrderLine
@@ -50,6 +53,9 @@ __all__ = [
     "Quote",
     "QuoteLine",
     "ReceivableBalance",
+    "ReceivableCustomer",
+    "ReceivableTotal",
+    "ReceivablesChange",
     "ReceivablesState",
     "ReminderSent",
     "metadata",

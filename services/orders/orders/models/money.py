@@ -186,9 +186,11 @@ class CreditRating(Base):
 
 
 # Receivables kept pre-aggregated (orders/balances.py): derived from the
-# installments and orders in the same transaction as every change, rebuilt
-# by the ``receivables-rebuild`` job. Amounts are whole ten-thousandths
-# (BigInteger), so sums are exact on every database.
+# installments and orders in the same transaction as every change; the
+# ``receivables-rebuild`` job builds the next day's rows beside the live ones
+# and then switches ``receivables_state.as_of`` (writers never wait for it).
+# Amounts are whole ten-thousandths (BigInteger), so sums are exact on every
+# database.
 
 
 class ReceivablesState(Base):
@@ -199,6 +201,10 @@ class ReceivablesState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     as_of: Mapped[date | None] = mapped_column(Date)
     rebuilt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The day whose rows the job is building beside the live ones (None: no build),
+    # and the same day once they are all written (then only catching up is left).
+    building: Mapped[date | None] = mapped_column(Date)
+    ready: Mapped[date | None] = mapped_column(Date)
 
 
 class ReceivableBalance(Base):
@@ -207,6 +213,7 @@ class ReceivableBalance(Base):
     __tablename__ = "receivable_balances"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    as_of: Mapped[date] = mapped_column(Date)
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     owner_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
@@ -227,9 +234,86 @@ class ReceivableBalance(Base):
     billed: Mapped[int] = mapped_column(BigInteger)  # orders of the last 90 days (DSO)
 
     __table_args__ = (
-        Index("ix_receivable_balances_customer", "currency", "customer_id"),
-        Index("ix_receivable_balances_owner", "owner_id"),
+        Index("ix_receivable_balances_customer", "as_of", "currency", "customer_id"),
+        Index("ix_receivable_balances_owner", "as_of", "owner_id"),
+        Index("ix_receivable_balances_team", "as_of", "team_id"),
     )
+
+
+AGING_COLUMNS = ("outstanding", "current", "d0_30", "d31_60", "d61_90", "d90_plus")
+
+
+class ReceivableCustomer(Base):
+    """A customer's open receivables in one currency, all owners together, as of ``as_of``:
+    the aging list of whoever sees every owner reads its top rows straight off an index.
+    Only customers owing something have a row."""
+
+    __tablename__ = "receivable_customers"
+
+    as_of: Mapped[date] = mapped_column(Date, primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    outstanding: Mapped[int] = mapped_column(BigInteger)
+    current: Mapped[int] = mapped_column(BigInteger)
+    d0_30: Mapped[int] = mapped_column(BigInteger)
+    d31_60: Mapped[int] = mapped_column(BigInteger)
+    d61_90: Mapped[int] = mapped_column(BigInteger)
+    d90_plus: Mapped[int] = mapped_column(BigInteger)
+
+
+# In the order the report lists them (biggest first, then by customer): the top
+# rows of one currency, or of all, are the first entries of an index.
+Index(
+    "ix_receivable_customers_top",
+    ReceivableCustomer.as_of,
+    ReceivableCustomer.currency,
+    ReceivableCustomer.outstanding.desc(),
+    ReceivableCustomer.customer_id,
+)
+Index(
+    "ix_receivable_customers_all",
+    ReceivableCustomer.as_of,
+    ReceivableCustomer.outstanding.desc(),
+    ReceivableCustomer.customer_id,
+    ReceivableCustomer.currency,
+)
+
+
+class ReceivableTotal(Base):
+    """Every figure of ``receivable_balances`` summed per owner, team and currency, as of
+    ``as_of``: a few hundred rows from which per-currency totals and the per-owner and
+    per-team aging answer in any scope."""
+
+    __tablename__ = "receivable_totals"
+
+    as_of: Mapped[date] = mapped_column(Date, primary_key=True)
+    owner_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    team_key: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # NO_TEAM for none
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    outstanding: Mapped[int] = mapped_column(BigInteger)
+    current: Mapped[int] = mapped_column(BigInteger)
+    d0_30: Mapped[int] = mapped_column(BigInteger)
+    d31_60: Mapped[int] = mapped_column(BigInteger)
+    d61_90: Mapped[int] = mapped_column(BigInteger)
+    d90_plus: Mapped[int] = mapped_column(BigInteger)
+    due_0: Mapped[int] = mapped_column(BigInteger)
+    received_0: Mapped[int] = mapped_column(BigInteger)
+    due_1: Mapped[int] = mapped_column(BigInteger)
+    received_1: Mapped[int] = mapped_column(BigInteger)
+    due_2: Mapped[int] = mapped_column(BigInteger)
+    received_2: Mapped[int] = mapped_column(BigInteger)
+    billed: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReceivablesChange(Base):
+    """A customer changed while the job builds the next day's rows: it recomputes them."""
+
+    __tablename__ = "receivables_changes"
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    noted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class PaymentHabit(Base):

@@ -202,3 +202,116 @@ def test_racing_receipts_of_one_customer_keep_the_figures_exact(pg):
         assert fast["groups"][0]["total"] == Decimal("120.40")  # 4 x 90.30 - 8 x 30.10
         forecast = (session, principal, "CNY", 13, date.today())
         assert reports.forecast_fast(*forecast) == reports.forecast_reference(*forecast)
+
+
+def _owing_order(pg, admin, customer_id, amount, due_on):
+    """An order of ``customer_id`` with one installment of ``amount`` due on ``due_on``."""
+    from orders import ordering, receivables
+
+    with pg.db.session() as session:
+        order = ordering.order_from_deal(
+            session,
+            {
+                "opportunity_id": str(uuid.uuid4()),
+                "customer_id": str(customer_id),
+                "owner_id": str(admin.id),
+                "team_id": None,
+                "amount": amount,
+                "currency": "CNY",
+            },
+        )
+        assert order is not None
+        receivables.set_plan(
+            session,
+            admin,
+            order.id,
+            {"installments": [{"amount": Decimal(amount), "due_on": due_on, "remind_days": 3}]},
+            date.today(),
+        )
+        session.commit()
+        return order.id
+
+
+def _pay(pg, admin, order_id, amount, lock_timeout):
+    """Record a receipt on its own connection, refusing to wait longer than ``lock_timeout``."""
+    from sqlalchemy import text
+
+    from orders import receivables
+
+    with pg.db.session() as session:
+        session.execute(text(f"SET LOCAL lock_timeout = '{lock_timeout}'"))
+        receivables.record_receipt(
+            session,
+            admin,
+            order_id,
+            {"amount": Decimal(amount), "currency": "CNY", "received_on": date.today()},
+            date.today(),
+        )
+        session.commit()
+
+
+def test_a_receipt_recorded_while_the_daily_build_runs_is_not_held_and_lands_to_the_cent(
+    pg, random_book
+):
+    """The daily job builds tomorrow's balances beside today's: a receipt recorded on another
+    connection in the middle of the build (lock_timeout 1 s) goes straight through, and
+    after the switch the kept figures equal the installments' to the cent. Holding the
+    state row as the old rebuild did makes the same receipt fail on its lock_timeout."""
+    from sqlalchemy.exc import OperationalError
+
+    from orders import balances, reports
+
+    today = date.today()
+    tomorrow = today + timedelta(days=1)
+    principals = random_book(pg, 4, customers=10)
+    admin = principals[0]
+    first = uuid.UUID(int=1)  # sorts first: its rows are built before the pause below
+    order_id = _owing_order(pg, admin, first, "1000.10", today)
+
+    # The control: while something holds the state row, the receipt gives up.
+    with pg.db.session() as holder:
+        balances.state(holder, lock="update")
+        with pytest.raises(OperationalError, match="lock timeout"):
+            _pay(pg, admin, order_id, "0.10", "1s")
+        holder.rollback()
+
+    building, release = threading.Event(), threading.Event()
+
+    def progress(phase):
+        if phase == "chunk" and not building.is_set():
+            building.set()
+            assert release.wait(60)
+
+    counts = {}
+    job = threading.Thread(
+        target=lambda: counts.update(balances.advance(pg.db, tomorrow, chunk=3, progress=progress))
+    )
+    job.start()
+    try:
+        assert building.wait(60)
+        with pg.db.session() as session:
+            assert session.get(balances.ReceivablesState, 1).building == tomorrow
+        _pay(pg, admin, order_id, "300.05", "1s")  # would raise LockNotAvailable if held
+        with pg.db.session() as session:
+            # Today's figures took the receipt at once.
+            assert reports.aging(session, admin, "customer", "CNY", today, 1000) == (
+                reports.aging_reference(session, admin, "customer", "CNY", today, 1000)
+            )
+    finally:
+        release.set()
+        job.join(120)
+    assert counts["caught_up"] >= 1 and counts["customers"] >= 10
+    with pg.db.session() as session:
+        assert balances.built_as_of(session) == tomorrow
+        for principal in principals:
+            for group_by in ("customer", "owner", "team"):
+                for currency in (None, "CNY", "USD", "JPY"):
+                    args = (session, principal, group_by, currency, tomorrow, 1000)
+                    assert reports.aging_fast(*args) == reports.aging_reference(*args)
+        report = reports.aging_fast(session, admin, "customer", "CNY", tomorrow, 1000)
+        mine = next(g for g in report["groups"] if g["key"] == first)
+        assert mine["total"] == Decimal("700.05") and mine["0_30"] == Decimal("700.05")
+        # Only tomorrow's rows are left.
+        assert {
+            d for d in session.scalars(select(balances.ReceivableBalance.as_of).distinct())
+        } == {tomorrow}

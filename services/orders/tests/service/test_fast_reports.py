@@ -155,3 +155,55 @@ def principal_of(user):
     from crm_shared.auth import Principal
 
     return Principal(user.id, user.username, frozenset(user.roles), user.team_id)
+
+
+def test_the_daily_job_moves_the_figures_to_the_new_day_beside_the_live_ones(svc, random_book):
+    principals = random_book(svc, 5, customers=12)
+    today = date.today()
+    tomorrow = today + timedelta(days=1)
+    counts = balances.advance(svc.db, tomorrow, chunk=4)
+    assert counts["customers"] > 0 and counts["balances"] > 0
+    assert balances.advance(svc.db, tomorrow) == {}  # already of that day
+    assert_fast_equals_reference(svc, principals, tomorrow)
+    with svc.db.session() as session:
+        assert set(session.scalars(select(ReceivableBalance.as_of).distinct())) == {tomorrow}
+        assert session.scalar(select(balances.ReceivablesState.building)) is None
+
+
+def test_the_job_builds_tomorrows_figures_before_midnight_and_switches_after_it(
+    svc, random_book, monkeypatch
+):
+    from datetime import UTC, datetime, time
+
+    from orders import receivables
+    from orders.models import Order
+
+    principals = random_book(svc, 9, customers=10)
+    today = date.today()
+    tomorrow = today + timedelta(days=1)
+    clock = {"now": datetime.combine(today, time(12, 0), tzinfo=UTC)}
+    monkeypatch.setattr(balances, "utcnow", lambda: clock["now"])
+    assert svc.run_job("receivables-rebuild") == {}  # midday: nothing to do
+    clock["now"] = datetime.combine(today, time(23, 30), tzinfo=UTC)
+    ahead = svc.run_job("receivables-rebuild")
+    assert ahead["customers"] > 0
+    with svc.db.session() as session:
+        current = balances.state(session)
+        assert (current.as_of, current.building, current.ready) == (today, tomorrow, tomorrow)
+        # A receipt before midnight lands in today's figures and is noted for tomorrow's.
+        order = session.scalars(
+            select(Order).where(Order.fulfilment != "cancelled", Order.amount > Order.paid_amount)
+        ).first()
+        receivables.record_receipt(
+            session,
+            principals[0],
+            order.id,
+            {"amount": order.amount - order.paid_amount, "currency": order.currency},
+            today,
+        )
+        session.commit()
+    assert_fast_equals_reference(svc, principals, today)
+    clock["now"] = datetime.combine(tomorrow, time(0, 1), tzinfo=UTC)
+    switched = svc.run_job("receivables-rebuild")
+    assert switched["customers"] == 0 and switched["caught_up"] >= 1  # only caught up
+    assert_fast_equals_reference(svc, principals, tomorrow)

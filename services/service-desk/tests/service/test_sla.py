@@ -312,3 +312,42 @@ def test_the_customers_calendar_then_the_groups_then_the_policys(svc, visible):
     assert due_day(ticket["id"]) == days[2]  # the customer's own calendar
     plain = open_ticket(svc, agent, customer_owned_by(svc, visible, svc.user()), priority="urgent")
     assert due_day(plain["id"]) == days[1]
+
+
+def test_a_ticket_list_reads_policies_and_calendars_once_per_edit(svc, visible):
+    """The list loads the SLA settings' revision with its tickets: policies and calendars
+    are read again only after an edit — and the edit shows in the very next list."""
+    from sqlalchemy import event
+
+    admin, agent = svc.user("admin"), svc.user("service_agent")
+    made = policy(svc, admin)
+    customer = customer_owned_by(svc, visible, svc.user())
+    open_ticket(svc, agent, customer, priority="urgent")
+    statements = []
+    event.listen(svc.db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+
+    def listed():
+        statements.clear()
+        items = svc.client.get("/api/v1/tickets", headers=agent.headers).json["items"]
+        settings = [s for s in statements if "sla_policies" in s or "business_calendars" in s]
+        return clocks(items[0])["first_response"]["target_minutes"], settings
+
+    listed()
+    target, settings = listed()
+    assert target == 60 and settings == []  # nothing edited: kept from the last list
+    edited = svc.client.put(
+        f"/api/v1/sla-policies/{made['id']}",
+        json={
+            "name": "Urgent",
+            "priority": "urgent",
+            "first_response_minutes": 30,
+            "next_response_minutes": 120,
+            "resolution_minutes": 480,
+            "warn_before_minutes": 15,
+        },
+        headers=admin.headers,
+    )
+    assert edited.status_code == 200, edited.json
+    target, settings = listed()
+    assert target == 30 and settings  # read afresh once
+    assert listed() == (30, [])
