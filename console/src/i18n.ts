@@ -1,5 +1,6 @@
 /** Chinese (zh-CN) and English; the browser's language chooses, the header switches. */
 import { createI18n } from "vue-i18n";
+import { commissionEn, commissionZh } from "./messages-commission";
 import { repEn, repZh } from "./messages-rep";
 
 const en = {
@@ -49,6 +50,7 @@ const en = {
   },
   errors: { forbidden: "This page is not available to your role." },
   ...repEn,
+  ...commissionEn,
   mgr: {
     team: "Team", allTeams: "All teams", currency: "Money in", poolWeeks: "Pool: claims and recycles per week",
     poolReasons: "Pool: deals won after a claim, by why the customer was in the pool", week: "Week",
@@ -138,6 +140,7 @@ const zh: typeof en = {
   },
   errors: { forbidden: "您的角色无法使用此页面。" },
   ...repZh,
+  ...commissionZh,
   mgr: {
     team: "团队", allTeams: "全部团队", currency: "币种", poolWeeks: "公海：每周领取与回收",
     poolReasons: "公海：领取后的赢单（按客户进入公海的原因）", week: "周",

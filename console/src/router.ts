@@ -26,6 +26,7 @@ export const routes: RouteRecordRaw[] = [
   { path: "/quotes", name: "quotes", component: () => import("./views/QuotesView.vue"), meta: { roles: SALES, nav: "quotes.nav" } },
   { path: "/contracts", name: "contracts", component: () => import("./views/ContractsView.vue"), meta: { roles: SALES, nav: "contracts.nav" } },
   { path: "/orders", name: "orders", component: () => import("./views/OrdersView.vue"), meta: { roles: [...SALES, "finance"], nav: "orders.nav" } },
+  { path: "/commission", name: "commission", component: () => import("./views/CommissionView.vue"), meta: { roles: [...SALES, "finance"], nav: "commission.nav" } },
   { path: "/desk", name: "desk", component: () => import("./views/DeskView.vue"), meta: { roles: DESK, nav: "desk.nav" } },
   { path: "/desk/:id", name: "ticket", component: () => import("./views/TicketView.vue"), meta: { roles: DESK }, props: true },
 ];

@@ -778,3 +778,19 @@ def test_claim_from_the_pool_approve_a_contract_and_see_a_receipt_on_the_dashboa
 
     assert eventually(moved, timeout=60, interval=2)
     shots.take(manager, "dashboard-after-receipt")
+
+    # The rep's commission for the month reads what compensation says, to the cent.
+    rep.get_by_role("link", name="Commission").click()
+    rep.get_by_role("heading", name="Commission", level=1).wait_for()
+    rep.get_by_test_id("period-status").wait_for()
+    month = date.today().strftime("%Y-%m")
+    statement = system.call(
+        "GET", "/api/v1/compensation/statements", rep_token, params={"period": month}
+    ).json()
+    assert rep.get_by_test_id("period-status").inner_text() == statement["period_status"]
+    if statement["totals"]:
+        shown = rep.get_by_test_id("net").first.inner_text()
+        assert shown == f"¥{float(statement['totals'][0]['net']):,.2f}", shown
+    else:
+        rep.get_by_text("No commission in this month yet.").wait_for()
+    shots.take(rep, "commission")
