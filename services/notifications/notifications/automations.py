@@ -149,11 +149,12 @@ def parse(session: Session, data: Mapping[str, Any], rule_id: str | None = None)
                 f"{where}.calendar", f"unknown business calendar {duration.calendar!r}"
             )
     for i, action in enumerate(rule.actions):
-        if action.type == "call_webhook" and action.endpoint_id is not None:
-            if session.get(WebhookEndpoint, uuid.UUID(action.endpoint_id)) is None:
-                raise ValidationFailed.field(
-                    f"actions[{i}].endpoint_id", "no such webhook endpoint"
-                )
+        if (
+            action.type == "call_webhook"
+            and action.endpoint_id is not None
+            and session.get(WebhookEndpoint, uuid.UUID(action.endpoint_id)) is None
+        ):
+            raise ValidationFailed.field(f"actions[{i}].endpoint_id", "no such webhook endpoint")
     return rule
 
 
@@ -673,7 +674,7 @@ def run_due(db: Database, now: datetime | None = None) -> int:
                     if isinstance(prepared[0], bool):
                         _record(session, step_id, prepared[0], False, str(prepared[1]), config)
                     else:
-                        calls = prepared  # type: ignore[assignment]
+                        calls = prepared
             except Exception as exc:  # a template that fails on this event's data
                 _record(session, step_id, False, False, f"failed: {exc}", config)
         if calls is not None:
