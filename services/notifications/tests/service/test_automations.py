@@ -315,3 +315,16 @@ def test_the_shipped_templates_are_listed_and_start_a_rule(svc):
     assert made.json["actions"][1]["recipients"] == ["owner_manager"]
     unknown = svc.client.post(A, json={"template_key": "nope"}, headers=admin)
     assert unknown.status_code == 422
+
+
+def test_a_trigger_and_its_cancelling_event_in_one_consumer_batch(svc):
+    o = org(svc)
+    rule_id = svc.client.post(A, json=remind_owner(), headers=o["admin"].headers).json["id"]
+    data = lead_assigned(o["rep"])
+    # One transaction, as the consumer hands a batch: arrival order still holds.
+    svc.deliver_many(
+        [svc.event("lead.assigned", data), svc.event("lead.qualified", qualified(data))]
+    )
+    svc.run_job("notifications-automations")
+    [run] = runs(svc, o["admin"], rule_id)
+    assert run["status"] == "cancelled" and notices(svc, o["rep"]) == []
