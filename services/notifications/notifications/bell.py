@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -90,118 +89,6 @@ def add(
         folding[(user_id, event_type)] = entry
     session.add(StreamEntry(user_id=user_id, notification_id=entry.id, at=now))
     return entry
-
-
-def prefetch_folds(
-    session: Session,
-    keys: set[tuple[uuid.UUID, str]],
-    *,
-    fold_seconds: float,
-    now: datetime,
-) -> None:
-    """Read, in one statement, the entry each (user, event type) of a batch folds into
-    (or learn there is none), so :func:`add_many` reads nothing per user."""
-    if fold_seconds <= 0 or not keys:
-        return
-    folding = session.info.setdefault("notifications_fold", {})
-    wanted = {k for k in keys if k not in folding}
-    if not wanted:
-        return
-    found: dict[tuple[uuid.UUID, str], Notification] = {}
-    for row in session.scalars(
-        select(Notification)
-        .where(
-            Notification.user_id.in_({u for u, _t in wanted}),
-            Notification.event_type.in_({t for _u, t in wanted}),
-            Notification.created_at >= now - timedelta(seconds=fold_seconds),
-            Notification.unread == 1,
-        )
-        .order_by(Notification.created_at.desc())
-    ):
-        found.setdefault((row.user_id, row.event_type), row)
-    for key in wanted:
-        folding[key] = found.get(key)
-
-
-def add_many(
-    session: Session,
-    user_id: uuid.UUID,
-    event_type: str,
-    items: list[tuple[str, Callable[[], Rendered], str | None]],
-    *,
-    language: str,
-    fold_seconds: float,
-    now: datetime,
-) -> None:
-    """A batch's events of one type for one user, as :func:`add` one by one would leave them,
-    in a few statements: the entry they fold into is read and written once, with one
-    stream entry (the stream shows the entry's state, not each step).
-
-    ``items`` are (event id, its rendering, link) in arrival order; a rendering is
-    made only when the entry shows it (the first of a new entry, else the last).
-    """
-    if fold_seconds <= 0 or len(items) == 1:
-        for event_id, rendered, entry_link in items:
-            add(
-                session,
-                user_id,
-                event_id,
-                event_type,
-                rendered(),
-                entry_link,
-                language=language,
-                fold_seconds=fold_seconds,
-                now=now,
-            )
-        return
-    folding = session.info.setdefault("notifications_fold", {})
-    known = (user_id, event_type) in folding
-    entry = folding.get((user_id, event_type))
-    if entry is not None and (
-        entry.unread != 1 or entry.created_at < now - timedelta(seconds=fold_seconds)
-    ):
-        entry = None
-    if entry is None and not known:
-        entry = session.scalar(
-            select(Notification)
-            .where(
-                Notification.user_id == user_id,
-                Notification.event_type == event_type,
-                Notification.created_at >= now - timedelta(seconds=fold_seconds),
-                Notification.unread == 1,
-            )
-            .order_by(Notification.created_at.desc())
-            .limit(1)
-        )
-    rest = items
-    if entry is None:
-        first_id, first, first_link = items[0]
-        shown = first()
-        entry = Notification(
-            id=uuid.uuid4(),
-            user_id=user_id,
-            event_id=first_id,
-            event_type=event_type,
-            title=shown.subject,
-            body=shown.text,
-            link=first_link,
-            count=1,
-            unread=1,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(entry)
-        rest = items[1:]
-    if rest:
-        last_id, last, _link = rest[-1]
-        entry.count += len(rest)
-        entry.title = _fold_title(event_type, entry.count, language)
-        entry.body = last().subject
-        entry.link = None
-        entry.event_id = last_id
-        entry.updated_at = now
-    folding[(user_id, event_type)] = entry
-    session.add(StreamEntry(user_id=user_id, notification_id=entry.id, at=now))
 
 
 def page(

@@ -8,7 +8,6 @@ is routed on its own data, and the contacts copy keeps the newest event.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import uuid
 from collections.abc import Callable, Mapping
@@ -20,10 +19,8 @@ from sqlalchemy.event import listen
 from sqlalchemy.orm import Session
 
 from crm_shared.db import utcnow
-from crm_shared.directory import SqlDirectory, _user_from_row
+from crm_shared.directory import SqlDirectory
 from crm_shared.events import Event, parse_time
-from crm_shared.inbox import handles_batches
-from crm_shared.tables import directory_users
 
 from . import bell, erasure, extensions, profiles
 from .channels import channel_names
@@ -84,21 +81,6 @@ class _MemoDirectory(SqlDirectory):
         if team_id not in self._teams:
             self._teams[team_id] = super()._team(team_id)
         return self._teams[team_id]
-
-    def prefetch(self, user_ids: set[uuid.UUID]) -> None:
-        """Read these users in one statement (unknown ones remembered as unknown)."""
-        wanted = [u for u in user_ids if u not in self._users]
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            found = {
-                row.id: row
-                for row in self.session.execute(
-                    select(directory_users).where(directory_users.c.id.in_(chunk))
-                )
-            }
-            for user_id in chunk:
-                row = found.get(user_id)
-                self._users[user_id] = _user_from_row(row) if row is not None else None
 
 
 def _memo(session: Session) -> dict[str, Any]:
@@ -177,72 +159,26 @@ def _write_pending(session: Session) -> None:
         )
         inserted.update((str(e), r, c) for e, r, c in result)
     settings = session.info.get("notifications_memo", {}).get("settings") or _settings()
-    # One user's entries of one type in this batch fold together in a few
-    # statements (bell.add_many), not a read and a write per event.
-    grouped: dict[tuple[uuid.UUID, str], list[Any]] = {}
     for event, user_id, language, now in pending["in_app"]:
         if (event.id, user_id, IN_APP) not in inserted:
             continue  # delivered before: at most once per event, recipient and channel
-        grouped.setdefault((user_id, event.type), []).append((event, language, now))
-    fold_seconds = float(settings.get("fold_seconds", 60))
-    if grouped:
-        oldest = min(at for items in grouped.values() for _e, _l, at in items)
-        bell.prefetch_folds(session, set(grouped), fold_seconds=fold_seconds, now=oldest)
-    # No flush between users: the batch's inserts go out together at commit.
-    with session.no_autoflush:
-        for (user_id, event_type), items in grouped.items():
-            language, now = items[-1][1], items[-1][2]
-            bell.add_many(
-                session,
-                user_id,
-                event_type,
-                [
-                    (e.id, _rendering(session, e, lang, gone), link(e.type, e.data))
-                    for e, lang, _ in items
-                ],
-                language=language,
-                fold_seconds=fold_seconds,
-                now=now,
-            )
+        bell.add(
+            session,
+            user_id,
+            event.id,
+            event.type,
+            (
+                Rendered(event.type, ERASED_TEXT, ERASED_TEXT, ERASED_TEXT)
+                if event.id in gone
+                else render_event(session, event.type, event.data, language)
+            ),
+            link(event.type, event.data),
+            language=language,
+            fold_seconds=float(settings.get("fold_seconds", 60)),
+            now=now,
+        )
 
 
-def _rendering(
-    session: Session, event: Event, language: str, gone: set[str]
-) -> Callable[[], Rendered]:
-    def rendered() -> Rendered:
-        if event.id in gone:
-            return Rendered(event.type, ERASED_TEXT, ERASED_TEXT, ERASED_TEXT)
-        return render_event(session, event.type, event.data, language)
-
-    return rendered
-
-
-def _people_named(events: list[Event]) -> set[uuid.UUID]:
-    # Every UUID-shaped value of the events' data: owners, assignees, approvers...
-    found: set[uuid.UUID] = set()
-    for event in events:
-        for value in event.data.values():
-            for item in value if isinstance(value, list) else (value,):
-                if isinstance(item, str) and len(item) == 36:
-                    with contextlib.suppress(ValueError):
-                        found.add(uuid.UUID(item))
-    return found
-
-
-def on_events(session: Session, events: list[Event]) -> None:
-    """The batch form of :func:`on_event`: the people the events name are read first,
-    in two statements (directory and preferences), instead of two per person."""
-    memo = _memo(session)
-    if "settings" not in memo:
-        memo["settings"] = _settings()
-    people = _people_named(events)
-    memo["directory"].prefetch(people)
-    memo["choices"].update(profiles.choices_many(session, people, memo["settings"]))
-    for event in events:
-        on_event(session, event)
-
-
-@handles_batches(on_events)
 def on_event(session: Session, event: Event) -> None:
     """Route a "for notifiers" event and queue one delivery per recipient and channel."""
     memo = _memo(session)
@@ -316,19 +252,6 @@ def _store_erased(session: Session, event: Event, now: Any) -> None:
         hook(session, event, [])
 
 
-def _one_by_one(
-    handler: Callable[[Session, Event], None],
-) -> Callable[[Session, list[Event]], None]:
-    # A batch form that only keeps the handler in the batch's grouped pass: the
-    # consumer runs batch forms after plain handlers, and erasures, cancelling
-    # events and routed events must keep their arrival order between types.
-    def many(session: Session, events: list[Event]) -> None:
-        for event in events:
-            handler(session, event)
-
-    return many
-
-
 def on_erased(session: Session, event: Event) -> None:
     """``customer.erased`` / ``lead.erased``: tombstones, then every stored copy scrubbed.
 
@@ -387,9 +310,6 @@ def on_user_event(session: Session, event: Event) -> None:
 def handlers() -> Mapping[str, Callable[[Session, Event], None]]:
     """Every event type the consumer subscribes to, and its handler."""
     found: dict[str, Callable[[Session, Event], None]] = {t: on_event for t in EVENTS}
-    for handler in (on_erased, on_extension_event):
-        if not hasattr(handler, "handle_many"):
-            handles_batches(_one_by_one(handler))(handler)
     for event_type in extensions.event_types():
         found.setdefault(event_type, on_extension_event)
     for event_type in ERASE_EVENTS:

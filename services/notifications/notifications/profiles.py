@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_shared.db import utcnow
@@ -21,10 +20,7 @@ FIELDS = ("language", "timezone", "quiet_start", "quiet_end", "digest", "digest_
 
 def choices(session: Session, user_id: uuid.UUID, settings: dict[str, Any]) -> Choices:
     """The user's choices, the service's defaults where they chose nothing."""
-    return _choices_of(session.get(Preference, user_id), settings)
-
-
-def _choices_of(row: Preference | None, settings: dict[str, Any]) -> Choices:
+    row = session.get(Preference, user_id)
     language = settings.get("default_language", "zh-CN")
     timezone = settings.get("default_timezone", "Asia/Shanghai")
     if row is None:
@@ -38,23 +34,6 @@ def _choices_of(row: Preference | None, settings: dict[str, Any]) -> Choices:
         digest_hour=row.digest_hour if row.digest_hour is not None else 9,
         channels=row.channels or {},
     )
-
-
-def choices_many(
-    session: Session, user_ids: set[uuid.UUID], settings: dict[str, Any]
-) -> dict[uuid.UUID, Choices]:
-    """:func:`choices` of many users, read in one statement per 500."""
-    wanted = list(user_ids)
-    found: dict[uuid.UUID, Choices] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        rows = {
-            r.user_id: r
-            for r in session.scalars(select(Preference).where(Preference.user_id.in_(chunk)))
-        }
-        for user_id in chunk:
-            found[user_id] = _choices_of(rows.get(user_id), settings)
-    return found
 
 
 def address(session: Session, user_id: uuid.UUID, channel: str) -> str | None:

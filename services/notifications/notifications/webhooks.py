@@ -323,14 +323,11 @@ def envelope(event: Event) -> dict[str, Any]:
 
 def after_event(session: Session, event: Event, recipients: list[uuid.UUID]) -> None:
     """Queue one delivery per subscribed, matching, enabled endpoint (once per event)."""
-    # The enabled endpoints, read once per transaction: a batch (a flood) meets the same few.
-    enabled = session.info.get("notifications_webhook_endpoints")
-    if enabled is None:
-        enabled = list(
-            session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True)))
-        )
-        session.info["notifications_webhook_endpoints"] = enabled
-    rows = [r for r in enabled if _matches(r, event)]
+    rows = [
+        r
+        for r in session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True)))
+        if _matches(r, event)
+    ]
     if not rows:
         return
     now = utcnow()
