@@ -106,6 +106,31 @@ def fan_out(url: str, sink: SmtpSink) -> dict[str, float]:
     }
 
 
+def bare_fan_out(url: str) -> float:
+    """The floor under the fan-out: the same batches (100 events, one transaction each)
+    writing only an inbox row and a delivery row per event in two multi-row inserts."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE bare_inbox (event_id text PRIMARY KEY)"))
+        conn.execute(text("CREATE TABLE bare_deliveries (event_id text, recipient uuid)"))
+    reps = [uuid.uuid4() for _ in range(REPS)]
+    started = time.perf_counter()
+    for start in range(0, EVENTS, 100):
+        ids = [str(uuid.uuid4()) for _ in range(min(100, EVENTS - start))]
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO bare_inbox VALUES (:e) ON CONFLICT DO NOTHING"),
+                [{"e": e} for e in ids],
+            )
+            conn.execute(
+                text("INSERT INTO bare_deliveries VALUES (:e, :r)"),
+                [{"e": e, "r": reps[i % REPS]} for i, e in enumerate(ids)],
+            )
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return round(elapsed, 2)
+
+
 def seed_list(url: str, users: list[uuid.UUID]) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
@@ -183,12 +208,14 @@ def main() -> None:
             fan = fan_out(fan_url, sink)
         finally:
             sink.stop()
+        fan["bare_fan_out_seconds"] = bare_fan_out(fan_url)
         listing = list_latency(list_url)
         figures = {"cores": os.cpu_count(), "load": os.getloadavg()[0], **fan, **listing}
         print(
             f"fan-out of {EVENTS:,} lead.assigned to {REPS} reps: in-app in "
             f"{fan['in_app_seconds']} s (target < 10 s), emails out after "
-            f"{fan['emails_out_seconds']} s, {fan['emails']} emails (target: {REPS}, one per rep)"
+            f"{fan['emails_out_seconds']} s, {fan['emails']} emails (target: {REPS}, one per rep); "
+            f"bare batched inserts of the same events: {fan['bare_fan_out_seconds']} s"
         )
         print(
             f"list over {ROWS:,} notifications p50/p99: {listing['list_p50_ms']} / "

@@ -23,6 +23,11 @@ ENVELOPE_FIELDS = {
     "datacontenttype": {"type": "string", "const": "application/json"},
     "dataschema": {"type": "string", "description": "urn:crm:events:<type>:v<version>"},
     "traceparent": {"type": "string", "description": "W3C trace context of the change"},
+    "crmautomation": {
+        "type": "string",
+        "description": "ids of the automation rules whose actions caused the event, comma "
+        "separated (loop protection; absent otherwise)",
+    },
 }
 
 

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -31,6 +35,43 @@ SPECVERSION = "1.0"
 CONTENT_TYPE = "application/cloudevents+json"
 DATA_CONTENT_TYPE = "application/json"
 _REQUIRED = ("specversion", "id", "source", "type")
+
+# Loop protection for automation rules (services/notifications): the rule ids
+# whose actions caused an event travel with it as this CloudEvent extension
+# attribute, and with an HTTP call an action makes as this header. Anything
+# published while handling such an event or request carries the chain on.
+AUTOMATION_ATTRIBUTE = "crmautomation"
+AUTOMATION_HEADER = "CRM-Automation"
+_AUTOMATION_CHAIN = re.compile(r"^[0-9A-Za-z-]+(,[0-9A-Za-z-]+){0,19}$")
+_automation: ContextVar[str | None] = ContextVar("crm_automation", default=None)
+
+
+def clean_automation(value: Any) -> str | None:
+    """A well-formed automation chain (comma-separated rule ids, at most 20), else None."""
+    if not isinstance(value, str) or len(value) > 1000 or not _AUTOMATION_CHAIN.match(value):
+        return None
+    return value
+
+
+def current_automation() -> str | None:
+    """The automation chain of what is being handled now: an event, or an HTTP request."""
+    value = _automation.get()
+    if value is None:
+        from flask import has_request_context, request
+
+        if has_request_context():
+            value = request.headers.get(AUTOMATION_HEADER)
+    return clean_automation(value)
+
+
+@contextmanager
+def caused_by_automation(chain: str | None) -> Iterator[None]:
+    """Within the block, published events carry ``chain`` (the handled event's)."""
+    token = _automation.set(clean_automation(chain))
+    try:
+        yield
+    finally:
+        _automation.reset(token)
 
 
 class ContractError(ValueError):
@@ -160,6 +201,8 @@ class Event:
     subject: str | None = None
     dataschema: str | None = None
     traceparent: str | None = None
+    # Rule ids whose automation actions caused this event (AUTOMATION_ATTRIBUTE).
+    automation: str | None = None
 
     @property
     def version(self) -> int:
@@ -188,6 +231,8 @@ class Event:
             envelope["dataschema"] = self.dataschema
         if self.traceparent:
             envelope["traceparent"] = self.traceparent
+        if self.automation:
+            envelope[AUTOMATION_ATTRIBUTE] = self.automation
         return envelope
 
     @classmethod
@@ -213,6 +258,7 @@ class Event:
             subject=envelope.get("subject"),
             dataschema=envelope.get("dataschema"),
             traceparent=envelope.get("traceparent"),
+            automation=clean_automation(envelope.get(AUTOMATION_ATTRIBUTE)),
         )
 
 
@@ -224,6 +270,7 @@ def new_event(
     subject: str | None = None,
     version: int = 1,
     traceparent: str | None = None,
+    automation: str | None = None,
 ) -> Event:
     """Build an event whose data has been checked against its contract."""
     payload = jsonable(data)
@@ -237,4 +284,5 @@ def new_event(
         subject=subject,
         dataschema=schema_uri(event_type, version),
         traceparent=traceparent,
+        automation=clean_automation(automation),
     )

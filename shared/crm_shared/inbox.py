@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .db import Database, is_transient, utcnow
-from .events import Event
+from .events import Event, caused_by_automation
 from .tables import inbox
 
 Handler = Callable[[Session, Event], None]
@@ -109,7 +109,8 @@ def handle_once(db: Database, event: Event, handler: Handler) -> bool:
     with db.transaction() as session:
         if not claim(session, event):
             return False
-        handler(session, event)
+        with caused_by_automation(event.automation):
+            handler(session, event)
     return True
 
 
@@ -123,7 +124,8 @@ SKIPPED = "skipped"
 def _apply(session: Session, event: Event, handler: Handler) -> str:
     if not claim(session, event):
         return SKIPPED
-    handler(session, event)
+    with caused_by_automation(event.automation):
+        handler(session, event)
     return HANDLED
 
 
@@ -155,7 +157,8 @@ def handle_batch(
                     handler = handler_for(event)
                     many = many_of(handler)
                     if many is None:
-                        handler(session, event)
+                        with caused_by_automation(event.automation):
+                            handler(session, event)
                     else:
                         grouped.setdefault(event.type, (many, []))[1].append(event)
                     outcomes.append(HANDLED)

@@ -24,7 +24,14 @@ from sqlalchemy.orm import Session
 from . import metrics
 from .bus import PublishFailed
 from .db import Database, utcnow
-from .events import DATA_CONTENT_TYPE, SPECVERSION, Event, new_event, schema_uri
+from .events import (
+    DATA_CONTENT_TYPE,
+    SPECVERSION,
+    Event,
+    current_automation,
+    new_event,
+    schema_uri,
+)
 from .tables import outbox
 from .telemetry import current_traceparent
 
@@ -51,6 +58,7 @@ def prepare(
         subject=str(subject) if subject is not None else None,
         version=version,
         traceparent=current_traceparent(),
+        automation=current_automation(),
     )
     return {
         "event_id": uuid.UUID(event.id),
@@ -267,6 +275,7 @@ def publish_many(
         return []
     source = session.info.get("crm.service", "crm")
     traceparent = current_traceparent()
+    automation = current_automation()
     events = [
         new_event(
             event_type,
@@ -275,6 +284,7 @@ def publish_many(
             subject=str(subject) if subject is not None else None,
             version=version,
             traceparent=traceparent,
+            automation=automation,
         )
         for data, subject in items
     ]

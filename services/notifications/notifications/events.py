@@ -266,9 +266,23 @@ def on_erased(session: Session, event: Event) -> None:
 
 
 def on_extension_event(session: Session, event: Event) -> None:
-    """An event only extensions asked for: no routing, just their hooks."""
+    """An event only extensions asked for: no routing, just their hooks.
+
+    It is stored too (pruned like the others), so an automation rule's dry
+    run and a cancelled run's log can point at the real event.
+    """
     if refers_to(event.data, erasure.known_erased(session)):
         event = _without_personal_data(event)
+    _pending(session)["events"].append(
+        {
+            "id": event.id,
+            "type": event.type,
+            "source": event.source,
+            "data": event.data,
+            "time": event.time,
+            "received_at": utcnow(),
+        }
+    )
     for hook in extensions.after_event_hooks():
         hook(session, event, [])
 

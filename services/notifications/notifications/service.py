@@ -37,6 +37,7 @@ def _settings(env: Env) -> dict[str, Any]:
         "smtp_password": env.str("CRM_NOTIFICATIONS_SMTP_PASSWORD", ""),
         "smtp_from": env.str("CRM_NOTIFICATIONS_SMTP_FROM", "CRM <crm@localhost>"),
         "smtp_timeout": env.float("CRM_NOTIFICATIONS_SMTP_TIMEOUT", 10.0, min=0.1),
+        "smtp_ca_file": env.str("CRM_NOTIFICATIONS_SMTP_CA_FILE", ""),
     }
 
 

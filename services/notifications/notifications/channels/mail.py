@@ -25,6 +25,12 @@ class SmtpSettings:
     password: str | None
     sender: str
     timeout: float
+    # A CA bundle to trust instead of the system's (a relay with a private CA).
+    ca_file: str | None = None
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Certificates and the host name are always checked; only the trusted CAs vary."""
+        return ssl.create_default_context(cafile=self.ca_file or None)
 
 
 class EmailChannel:
@@ -56,13 +62,13 @@ class EmailChannel:
         try:
             if s.security == "tls":
                 client: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
+                    s.host, s.port, timeout=s.timeout, context=s.tls_context()
                 )
             else:
                 client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
             with client:
                 if s.security == "starttls":
-                    client.starttls(context=ssl.create_default_context())
+                    client.starttls(context=s.tls_context())
                 if s.username:
                     client.login(s.username, s.password or "")
                 refused = client.send_message(self.compose(message, recipient_address))
@@ -100,5 +106,6 @@ def make(settings: dict[str, Any]) -> EmailChannel | None:
             password=settings.get("smtp_password") or None,
             sender=settings.get("smtp_from") or "CRM <crm@localhost>",
             timeout=float(settings.get("smtp_timeout") or 10),
+            ca_file=settings.get("smtp_ca_file") or None,
         )
     )

@@ -61,7 +61,11 @@ EVENTS: dict[str, tuple[str, str, str | None, tuple[str, ...]]] = {
 }
 
 # What the service tells admins about itself (a channel paused...): routed to admins always.
-SYSTEM_EVENTS = {"notifications.channel_paused": ("通知渠道已暂停", "Channel paused")}
+SYSTEM_EVENTS = {
+    "notifications.channel_paused": ("通知渠道已暂停", "Channel paused"),
+    # What an automation rule's notify action puts in the bell (rules.automations).
+    "automation.notice": ("自动化提醒", "Automation reminder"),
+}
 
 DEFAULT_ROUTES: dict[str, list[dict[str, Any]]] = {
     "lead.assigned": [_field("owner_id"), _field("previous_owner_id")],

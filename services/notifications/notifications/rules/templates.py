@@ -180,6 +180,8 @@ SYSTEM = {
             "Channel {{ channel }} kept failing and is paused: {{ reason }}. Resume it once fixed.",
         ),
     ),
+    # An automation rule's notify action: its own message, under the rule's name.
+    "automation.notice": _zh_en(("{{ rule }}", "{{ message }}"), ("{{ rule }}", "{{ message }}")),
 }
 
 
