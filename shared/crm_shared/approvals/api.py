@@ -2,7 +2,7 @@
 
 ``approvals_blueprint(approvals)`` serves, under ``/api/v1/<service>/approvals``:
 
-- ``GET /flows``, ``GET|PUT /flows/<kind>``: the flows (admins change them);
+- ``GET /flows``, ``GET|PUT|DELETE /flows/<kind>``: the flows (admins change them);
 - ``GET ?mine=pending``: what the caller may decide now;
 - ``GET /<id>``: one request with its steps and decisions;
 - ``POST /<id>/approve|reject|withdraw`` with ``{"comment": ...}``;
@@ -64,6 +64,14 @@ def approvals_blueprint(approvals: Approvals) -> Blueprint:
     def put_flow(data: dict[str, Any], kind: str) -> dict[str, Any]:
         """Define or replace the flow of a document kind (admins)."""
         return approvals.define_flow(db_session(), kind, data, current_principal().id)
+
+    @blp.delete("/flows/<kind>")
+    @require_roles(ADMIN)
+    @blp.response(204)
+    def delete_flow(kind: str) -> None:
+        """Stop approving a document kind (admins); pending requests finish on their own plan."""
+        if not approvals.remove_flow(db_session(), kind):
+            raise NotFound(f"no flow is configured for {kind!r}")
 
     @blp.get("")
     @blp.arguments(RequestListArgsSchema, location="query", as_kwargs=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import outbox
@@ -108,6 +108,18 @@ class Approvals:
         found = self.flow(session, kind)
         assert found is not None
         return found
+
+    def remove_flow(self, session: Session, kind: str) -> bool:
+        """Stop approving ``kind`` (False when no flow was configured).
+
+        Pending requests keep their own plan and finish as they started.
+        """
+        self._kind(kind)
+        where = approval_flows.c.kind == kind
+        if session.execute(select(approval_flows.c.kind).where(where).with_for_update()).first():
+            session.execute(delete(approval_flows).where(where))
+            return True
+        return False
 
     def flow(self, session: Session, kind: str) -> dict[str, Any] | None:
         """The flow of ``kind`` as stored, or None when none is configured."""

@@ -171,6 +171,21 @@ def test_small_documents_skip_steps_and_strangers_see_nothing(world):
     assert withdraw.json["status"] == "withdrawn" and pending(w, w.manager) == []
 
 
+def test_an_admin_removes_a_flow_and_a_pending_request_finishes_on_its_plan(world):
+    w = world
+    w.svc.client.put(f"{BASE}/flows/memo", json=FLOW, headers=w.admin.headers)
+    waiting = submit(w)
+    assert waiting["status"] == "pending"
+    assert w.svc.client.delete(f"{BASE}/flows/memo", headers=w.rep.headers).status_code == 403
+    assert w.svc.client.delete(f"{BASE}/flows/memo", headers=w.admin.headers).status_code == 204
+    assert w.svc.client.get(f"{BASE}/flows/memo", headers=w.admin.headers).status_code == 404
+    gone = w.svc.client.delete(f"{BASE}/flows/memo", headers=w.admin.headers)
+    assert gone.status_code == 404 and "memo" in gone.json["detail"]
+    # The pending request still waits for its manager; a new document is approved at once.
+    assert [i["id"] for i in pending(w, w.manager)] == [str(waiting["id"])]
+    assert submit(w)["status"] == "approved"
+
+
 def test_without_a_flow_a_document_is_approved_at_once(world):
     w = world
     request = submit(w)
