@@ -228,10 +228,11 @@ def test_the_360_view_shows_a_won_deal_and_a_payment(system: System, crew) -> No
     assert opportunity.status_code == 201, opportunity.text
     won = system.call("POST", f"/api/v1/opportunities/{opportunity.json()['id']}/win", rep)
     assert won.status_code == 200, won.text
-    order = eventually(
+    order = eventually(  # deal.won reached orders (behind whatever the earlier tests left queued)
         lambda: system.call(
             "GET", "/api/v1/orders", rep, params={"opportunity_id": opportunity.json()["id"]}
-        ).json()["items"][0]
+        ).json()["items"][0],
+        timeout=120,
     )
     paid = system.call(
         "POST",

@@ -122,10 +122,11 @@ def test_a_deal_moves_through_the_pipeline_into_the_forecast_and_the_360_view(
     won = system.call("POST", url + "/win", rep)
     assert won.status_code == 200 and won.json()["stage"] == "won"
     assert system.call("POST", url + "/win", rep).status_code == 409
-    eventually(  # deal.won reached orders
+    eventually(  # deal.won reached orders (behind whatever the earlier tests left queued)
         lambda: system.call(
             "GET", "/api/v1/orders", rep, params={"opportunity_id": deal["id"]}
-        ).json()["items"][0]
+        ).json()["items"][0],
+        timeout=120,
     )
     history = system.call("GET", url + "/history", rep).json()
     assert [s["to_stage"] for s in history["stages"]] == ["qualification", "negotiation", "won"]
